@@ -1,0 +1,176 @@
+#include "clickhouse/writer.h"
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include <random>
+
+#include "clickhouse/sql.h"
+
+namespace sluice {
+
+Writer::Writer(ClickHouseClient& client, WriterOptions options, DeadLetter& dead_letter,
+               PipelineStats& stats, AckFn on_ack, NameFn partition_name)
+    : client_(client),
+      options_(std::move(options)),
+      dead_letter_(dead_letter),
+      stats_(stats),
+      on_ack_(std::move(on_ack)),
+      partition_name_(std::move(partition_name)) {
+  for (const auto& [k, v] : options_.settings) settings_params_ += "&" + UrlEncode(k) + "=" + UrlEncode(v);
+  for (int i = 0; i < options_.max_in_flight; ++i) threads_.emplace_back([this] { SenderLoop(); });
+}
+
+Writer::~Writer() {
+  {
+    std::lock_guard lock(mu_);
+    closing_ = true;
+  }
+  cv_.notify_all();
+  for (auto& t : threads_) t.join();
+}
+
+size_t Writer::Pending() const {
+  std::lock_guard lock(mu_);
+  return queue_.size() + in_flight_;
+}
+
+Status Writer::Submit(Block block) {
+  block.CheckInvariant();
+  std::unique_lock lock(mu_);
+  cv_.wait(lock, [&] {
+    return !failure_.ok() || aborted_ ||
+           queue_.size() < static_cast<size_t>(options_.max_in_flight);
+  });
+  if (!failure_.ok()) return failure_;
+  if (aborted_) return Status(Code::kCancelled, "writer aborted");
+  queue_.emplace_back(next_seq_++, std::move(block));
+  cv_.notify_all();
+  return Status::Ok();
+}
+
+Status Writer::Drain() {
+  std::unique_lock lock(mu_);
+  cv_.wait(lock, [&] { return !failure_.ok() || aborted_ || (queue_.empty() && in_flight_ == 0); });
+  if (!failure_.ok()) return failure_;
+  if (aborted_) return Status(Code::kCancelled, "writer aborted before every batch was confirmed");
+  return Status::Ok();
+}
+
+void Writer::Abort() {
+  aborted_ = true;
+  cv_.notify_all();
+}
+
+void Writer::Fail(Status st) {
+  std::lock_guard lock(mu_);
+  if (failure_.ok()) failure_ = std::move(st);
+  cv_.notify_all();
+}
+
+void Writer::SenderLoop() {
+  while (true) {
+    std::pair<uint64_t, Block> item{0, Block(std::make_shared<Schema>())};
+    {
+      std::unique_lock lock(mu_);
+      cv_.wait(lock, [&] { return closing_ || aborted_ || !queue_.empty(); });
+      if (aborted_ || (closing_ && queue_.empty())) return;
+      item = std::move(queue_.front());
+      queue_.pop_front();
+      ++in_flight_;
+    }
+    cv_.notify_all();
+    const Block& block = item.second;
+    Status st = SendBlock(block, fmt::format("sluice-{}-{}-{}", options_.pipeline, getpid(), item.first));
+    if (st.ok()) {
+      // Rows sent to the dead-letter file must be durable before their positions are committed.
+      if (dead_letter_.count() > 0) st = dead_letter_.Sync();
+      if (st.ok()) st = on_ack_(block.checkpoint());
+    }
+    if (!st.ok() && st.code() != Code::kCancelled) Fail(st);
+    {
+      std::lock_guard lock(mu_);
+      --in_flight_;
+    }
+    cv_.notify_all();
+  }
+}
+
+bool Writer::SleepBackoff(int attempt) {
+  static thread_local std::mt19937_64 rng(std::random_device{}());
+  double ms = static_cast<double>(options_.initial_backoff.count());
+  for (int i = 1; i < attempt && ms < options_.max_backoff.count(); ++i) ms *= 2;
+  ms = std::min<double>(ms, static_cast<double>(options_.max_backoff.count()));
+  // Full jitter in [ms/2, ms]: many writers do not retry in lockstep.
+  std::uniform_real_distribution<double> jitter(0.5, 1.0);
+  auto deadline = std::chrono::steady_clock::now() +
+                  std::chrono::milliseconds(static_cast<int64_t>(ms * jitter(rng)));
+  std::unique_lock lock(mu_);
+  return !cv_.wait_until(lock, deadline, [&] { return aborted_.load(); });
+}
+
+Status Writer::SendBlock(const Block& block, const std::string& query_id) {
+  if (block.rows() == 0) return Status::Ok();
+  // Columns with a DEFAULT expression that no row set are left out: the server computes them.
+  std::vector<size_t> columns;
+  std::string column_list;
+  for (size_t i = 0; i < block.columns().size(); ++i) {
+    const auto& spec = block.schema().columns[i];
+    if (spec.default_kind == DefaultKind::kDefault && block.present()[i] == 0) continue;
+    columns.push_back(i);
+    if (!column_list.empty()) column_list += ", ";
+    column_list += QuoteIdentifier(spec.name);
+  }
+  const std::string sql =
+      fmt::format("INSERT INTO {}.{} ({}) FORMAT Native", QuoteIdentifier(options_.database),
+                  QuoteIdentifier(options_.table), column_list);
+  const std::string params =
+      "query=" + UrlEncode(sql) + "&query_id=" + UrlEncode(query_id) + settings_params_;
+  std::string body;
+  EncodeNative(block, columns, options_.native, body);
+
+  for (int attempt = 1;; ++attempt) {
+    if (aborted_) return Status(Code::kCancelled, "aborted");
+    auto conn = client_.pool().Acquire();
+    HttpResponse r = conn->Post(params, body);
+    Classified c = Classify(r);
+    if (c.cls == ErrorClass::kOk) {
+      client_.pool().Release(std::move(conn));
+      stats_.rows_inserted += block.rows();
+      stats_.batches += 1;
+      return Status::Ok();
+    }
+    conn.reset();  // never reuse a connection that saw a failure
+    switch (c.cls) {
+      case ErrorClass::kRetryable:
+        stats_.retries += 1;
+        if (attempt == 1 || attempt % 10 == 0)
+          spdlog::warn("[{}] INSERT of {} rows failed ({}): {} — retrying (attempt {})",
+                       options_.pipeline, block.rows(), c.reason, c.message, attempt);
+        if (!SleepBackoff(attempt)) return Status(Code::kCancelled, "aborted");
+        continue;
+      case ErrorClass::kPermanent:
+        return Status(Code::kPermanent,
+                      fmt::format("ClickHouse refused INSERT into {}.{} ({}): {}", options_.database,
+                                  options_.table, c.reason, c.message));
+      case ErrorClass::kRowLevel: {
+        if (block.rows() == 1) {
+          RETURN_IF_ERROR(dead_letter_.Write(partition_name_(block.origin(0).partition),
+                                             block.origin(0), block.raw(0),
+                                             "rejected by ClickHouse: " + c.message));
+          stats_.rows_dead_lettered += 1;
+          return Status::Ok();
+        }
+        // Isolate the bad rows: halves until single rows remain.
+        std::vector<size_t> left, right;
+        for (size_t i = 0; i < block.rows(); ++i) (i < block.rows() / 2 ? left : right).push_back(i);
+        RETURN_IF_ERROR(SendBlock(block.Select(left), query_id + "-l"));
+        return SendBlock(block.Select(right), query_id + "-r");
+      }
+      case ErrorClass::kOk:
+        break;
+    }
+  }
+}
+
+}  // namespace sluice

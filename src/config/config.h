@@ -1,0 +1,84 @@
+// Configuration: one YAML file with one or more named pipelines.
+//
+// Every key is declared once (config.cc) with its type, default, bound and description; the same
+// declarations drive validation, defaults and docs/configuration.md. Loading collects every error
+// (unknown key, wrong type, out-of-range value, missing required key) and reports them all at once,
+// each naming its path and the bound, e.g.
+//   pipelines.clicks.sink.batch.max_rows: must be between 1 and 10000000, got 0
+// Values are never clamped.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "core/status.h"
+
+namespace sluice {
+
+struct SourceConfig {
+  std::string type;                  // "file" | "stdin"
+  std::vector<std::string> paths;    // file: NDJSON files, plain or .gz
+  std::string checkpoint;            // file: checkpoint path; default <state_dir>/<pipeline>.checkpoint
+  int64_t read_buffer_bytes = 4 << 20;
+};
+
+struct DecodeConfig {
+  std::string format = "ndjson";
+  std::map<std::string, std::string> rename;  // JSON field path ("a.b") → column name
+  int64_t max_line_bytes = 16 << 20;
+};
+
+struct BatchConfig {
+  int64_t max_rows = 100000;
+  int64_t max_bytes = 64 << 20;
+  int64_t max_age_ms = 1000;
+};
+
+struct RetryConfig {
+  int64_t initial_backoff_ms = 100;
+  int64_t max_backoff_ms = 10000;
+};
+
+struct SinkConfig {
+  std::string url = "http://127.0.0.1:8123";
+  std::string database = "default";
+  std::string table;
+  std::string user = "default";
+  std::string password;  // secret: never logged
+  BatchConfig batch;
+  RetryConfig retry;
+  int64_t connect_timeout_ms = 5000;
+  int64_t request_timeout_ms = 300000;
+  int64_t max_in_flight = 2;
+  std::map<std::string, std::string> settings;  // extra ClickHouse settings for every INSERT
+};
+
+struct DeadLetterConfig {
+  std::string path;  // default <state_dir>/<pipeline>.dead-letter.ndjson
+};
+
+struct PipelineConfig {
+  std::string name;
+  SourceConfig source;
+  DecodeConfig decode;
+  SinkConfig sink;
+  DeadLetterConfig dead_letter;
+};
+
+struct Config {
+  std::string state_dir = "./sluice-state";
+  std::string log_level = "info";
+  std::vector<PipelineConfig> pipelines;  // in file order
+};
+
+// Parses and validates YAML text. `origin` names the text in messages (a file path).
+// On failure the Status (kInvalidArgument) message lists every error, one per line.
+Result<Config> ParseConfig(const std::string& yaml_text, const std::string& origin);
+// Reads and parses a file.
+Result<Config> LoadConfig(const std::string& path);
+// Markdown reference of every key: path, type, default, bound, description.
+std::string ConfigReference();
+
+}  // namespace sluice

@@ -1,0 +1,92 @@
+// Block: a schema plus equal-length typed columns, carrying the source ranges it covers.
+//
+// Move-only (like ClickHouse's Chunk). Its one invariant — every column has rows() values, and
+// every row has an origin — is checked in one place, CheckInvariant(), which aborts if broken.
+// Origins keep each row's raw input and position so a row ClickHouse rejects later can still go
+// to the dead-letter output with its bytes.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/checkpoint.h"
+#include "core/column.h"
+
+namespace sluice {
+
+enum class DefaultKind { kNone, kDefault, kMaterialized, kAlias };
+
+struct ColumnSpec {
+  std::string name;
+  DataTypePtr type;
+  DefaultKind default_kind = DefaultKind::kNone;
+  std::string default_expression;
+};
+
+// The columns a pipeline inserts, in order. Immutable once built; shared by all blocks.
+struct Schema {
+  std::vector<ColumnSpec> columns;
+  int IndexOf(std::string_view name) const;
+};
+using SchemaPtr = std::shared_ptr<const Schema>;
+
+// Where a row came from: enough to find it again and to dead-letter it.
+struct RowOrigin {
+  PartitionId partition;
+  uint64_t line = 0;    // 1-based line number within the partition (0 if not line-based)
+  Offset position;      // byte offset (file) or offset (Kafka) of the row
+};
+
+class Block {
+ public:
+  explicit Block(SchemaPtr schema);
+  Block(Block&&) noexcept = default;
+  Block& operator=(Block&&) noexcept = default;
+  Block(const Block&) = delete;
+  Block& operator=(const Block&) = delete;
+
+  const Schema& schema() const { return *schema_; }
+  const SchemaPtr& schema_ptr() const { return schema_; }
+  size_t rows() const { return origins_.size(); }
+  size_t byte_size() const;
+
+  std::vector<Column>& columns() { return columns_; }
+  const std::vector<Column>& columns() const { return columns_; }
+  Column& column(size_t i) { return columns_[i]; }
+  const Column& column(size_t i) const { return columns_[i]; }
+
+  // Rows for which some value came from the input (per column); a column with a DEFAULT
+  // expression that no row of the block set is left out of the INSERT so the server fills it.
+  std::vector<uint32_t>& present() { return present_; }
+  const std::vector<uint32_t>& present() const { return present_; }
+
+  // Records a completed row. REQUIRES: every column grew by exactly one value since the last row.
+  void CommitRow(RowOrigin origin, std::string_view raw);
+  // Rolls back columns to rows() values after a partially converted row.
+  void RollbackRow();
+
+  const RowOrigin& origin(size_t row) const { return origins_[row]; }
+  std::string_view raw(size_t row) const;
+
+  CheckpointRanges& checkpoint() { return checkpoint_; }
+  const CheckpointRanges& checkpoint() const { return checkpoint_; }
+
+  // A new block with the same schema holding the given rows of this one (no checkpoint).
+  Block Select(const std::vector<size_t>& rows) const;
+
+  // Aborts if a column's length differs from rows().
+  void CheckInvariant() const;
+
+ private:
+  SchemaPtr schema_;
+  std::vector<Column> columns_;
+  std::vector<uint32_t> present_;
+  std::vector<RowOrigin> origins_;
+  std::string raw_;
+  std::vector<uint64_t> raw_ends_;
+  CheckpointRanges checkpoint_;
+};
+
+}  // namespace sluice

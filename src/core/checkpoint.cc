@@ -1,0 +1,73 @@
+#include "core/checkpoint.h"
+
+#include "core/status.h"
+
+namespace sluice {
+
+void CheckpointRanges::Cover(PartitionId p, Offset begin, Offset end) {
+  for (auto& r : ranges) {
+    if (r.partition == p) {
+      SLUICE_CHECK(r.end == begin);
+      r.end = end;
+      return;
+    }
+  }
+  ranges.push_back({p, begin, end});
+}
+
+void CheckpointRanges::Merge(const CheckpointRanges& other) {
+  for (const auto& r : other.ranges) Cover(r.partition, r.begin, r.end);
+}
+
+void AckTracker::Reset(PartitionId p, Offset start) {
+  std::lock_guard lock(mu_);
+  auto& part = parts_[p];
+  SLUICE_CHECK(part.ranges.empty());
+  part.committed = start;
+  part.registered_end = start;
+}
+
+void AckTracker::Register(PartitionId p, Offset begin, Offset end) {
+  std::lock_guard lock(mu_);
+  auto& part = parts_[p];
+  SLUICE_CHECK(begin == part.registered_end);
+  SLUICE_CHECK(end >= begin);
+  part.ranges[begin.value] = {end.value, false};
+  part.registered_end = end;
+}
+
+std::optional<Offset> AckTracker::Ack(PartitionId p, Offset begin, Offset end) {
+  std::lock_guard lock(mu_);
+  auto it_part = parts_.find(p);
+  SLUICE_CHECK(it_part != parts_.end());
+  auto& part = it_part->second;
+  auto it = part.ranges.find(begin.value);
+  SLUICE_CHECK(it != part.ranges.end() && it->second.first == end.value && !it->second.second);
+  it->second.second = true;
+  const Offset before = part.committed;
+  // Release the contiguous acknowledged prefix.
+  while (!part.ranges.empty()) {
+    auto first = part.ranges.begin();
+    if (first->first != part.committed.value || !first->second.second) break;
+    part.committed = Offset{first->second.first};
+    part.ranges.erase(first);
+  }
+  if (part.committed != before) return part.committed;
+  return std::nullopt;
+}
+
+Offset AckTracker::Committed(PartitionId p) const {
+  std::lock_guard lock(mu_);
+  auto it = parts_.find(p);
+  return it == parts_.end() ? Offset{} : it->second.committed;
+}
+
+size_t AckTracker::InFlight() const {
+  std::lock_guard lock(mu_);
+  size_t n = 0;
+  for (const auto& [p, part] : parts_)
+    for (const auto& [b, r] : part.ranges) n += r.second ? 0 : 1;
+  return n;
+}
+
+}  // namespace sluice

@@ -1,0 +1,87 @@
+// Column: the values of one ClickHouse column for the rows of a block, laid out as Native needs
+// them, so encoding is a copy of buffers, never a per-row walk through generic values.
+//
+// Layout by storage type (LowCardinality is stored as its inner type; the encoder builds the
+// dictionary):
+//   fixed width (ints, floats, Date, DateTime, DateTime64, Decimal, UUID, FixedString, Enum, IPv4,
+//     IPv6, Bool)       data = rows * width little-endian bytes
+//   String              data = concatenated bytes, offsets[i] = end of row i in data
+//   Nullable(T)         nulls[i] = 1 if row i is NULL; children[0] = T with a default where NULL
+//   Array(T)            offsets[i] = cumulative element count after row i; children[0] = elements
+//   Map(K, V)           offsets as Array; children = {keys, values}
+//   Tuple(T...)         children[k] = element k
+// Thread-safety: none; a column belongs to one block, and a block to one thread at a time.
+#pragma once
+
+#include <cstdint>
+#include <cstring>
+#include <string_view>
+#include <vector>
+
+#include "core/types.h"
+
+namespace sluice {
+
+class Column {
+ public:
+  explicit Column(DataTypePtr type);
+  Column(Column&&) noexcept = default;
+  Column& operator=(Column&&) noexcept = default;
+  Column(const Column&) = delete;
+  Column& operator=(const Column&) = delete;
+
+  const DataType& type() const { return *type_; }
+  const DataTypePtr& type_ptr() const { return type_; }
+  // The type the values are stored as (LowCardinality unwrapped).
+  const DataType& storage() const { return *storage_; }
+
+  size_t rows() const;
+  // Bytes held (an estimate of Native size, used for batch cutting and the memory budget).
+  size_t byte_size() const;
+
+  // Removes rows [n, rows()) — used to roll back a partially converted row.
+  // REQUIRES: n <= rows().
+  void Truncate(size_t n);
+  void Clear() { Truncate(0); }
+  // Appends the type's default value (0, "", NULL for Nullable, [] for Array …).
+  void AppendDefault();
+  // Appends row `row` of `other` (same type). Used to build sub-batches when isolating bad rows.
+  void AppendFrom(const Column& other, size_t row);
+
+  template <typename T>
+  void AppendFixed(T v) {
+    const size_t at = data.size();
+    data.resize(at + sizeof(T));
+    std::memcpy(data.data() + at, &v, sizeof(T));
+  }
+  void AppendBytes(const void* p, size_t n) {
+    const auto* b = static_cast<const uint8_t*>(p);
+    data.insert(data.end(), b, b + n);
+  }
+  void AppendString(std::string_view s) {
+    AppendBytes(s.data(), s.size());
+    offsets.push_back(data.size());
+  }
+  std::string_view StringAt(size_t row) const {
+    const size_t begin = row == 0 ? 0 : offsets[row - 1];
+    return {reinterpret_cast<const char*>(data.data()) + begin, offsets[row] - begin};
+  }
+  template <typename T>
+  T FixedAt(size_t row) const {
+    T v;
+    std::memcpy(&v, data.data() + row * sizeof(T), sizeof(T));
+    return v;
+  }
+
+  std::vector<uint8_t> data;
+  std::vector<uint64_t> offsets;
+  std::vector<uint8_t> nulls;
+  std::vector<Column> children;
+
+ private:
+  DataTypePtr type_;
+  const DataType* storage_;
+  size_t width_;  // storage().value_width()
+};
+
+}  // namespace sluice

@@ -1,0 +1,365 @@
+#include "formats/json_reader.h"
+
+#include <date/date.h>
+#include <date/tz.h>
+#include <fmt/format.h>
+#include <simdjson.h>
+
+#include <charconv>
+#include <functional>
+#include <cmath>
+#include <limits>
+#include <unordered_map>
+
+#include "formats/native_writer.h"
+#include "formats/value_parse.h"
+
+namespace sluice {
+
+namespace ond = simdjson::ondemand;
+
+namespace {
+
+struct StringHash {
+  using is_transparent = void;
+  size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+};
+
+// A node of the field-path trie: a key may fill a column and/or lead to nested keys.
+struct PathNode {
+  int column = -1;
+  std::unordered_map<std::string, std::unique_ptr<PathNode>, StringHash, std::equal_to<>> children;
+};
+
+void InsertPath(PathNode& node, std::string_view path, int column) {
+  auto& literal = node.children[std::string(path)];
+  if (!literal) literal = std::make_unique<PathNode>();
+  literal->column = column;
+  for (size_t dot = path.find('.'); dot != std::string_view::npos; dot = path.find('.', dot + 1)) {
+    auto& prefix = node.children[std::string(path.substr(0, dot))];
+    if (!prefix) prefix = std::make_unique<PathNode>();
+    InsertPath(*prefix, path.substr(dot + 1), column);
+  }
+}
+
+std::string_view Trim(std::string_view s) {
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r' || s.back() == '\n'))
+    s.remove_suffix(1);
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  return s;
+}
+
+bool AcceptsObject(const DataType& t) {
+  const DataType& s = t.id == TypeId::kNullable ? *t.children[0] : t.storage();
+  return s.id == TypeId::kString || s.id == TypeId::kMap || s.id == TypeId::kTuple;
+}
+
+}  // namespace
+
+struct JsonReader::Impl {
+  SchemaPtr schema;
+  JsonReaderOptions options;
+  PathNode root;
+  std::vector<std::string> field_of_column;
+  std::vector<uint64_t> stamp;
+  uint64_t row_id = 0;
+  ond::parser parser;
+  TimeZones zones;
+
+  Status ProcessObject(ond::object obj, const PathNode& node, Block& block);
+  Status Convert(ond::value v, const DataType& t, Column& col);
+  Status ConvertNumber(ond::value v, const DataType& t, Column& col);
+};
+
+JsonReader::JsonReader(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+JsonReader::~JsonReader() = default;
+
+Result<std::unique_ptr<JsonReader>> JsonReader::Create(SchemaPtr schema, JsonReaderOptions options) {
+  auto impl = std::make_unique<Impl>();
+  impl->schema = schema;
+  impl->options = std::move(options);
+  impl->field_of_column.assign(schema->columns.size(), "");
+  impl->stamp.assign(schema->columns.size(), 0);
+  std::vector<bool> renamed_to(schema->columns.size(), false);
+  std::string errors;
+  for (const auto& [field, column] : impl->options.rename) {
+    const int c = schema->IndexOf(column);
+    if (c < 0) {
+      errors += fmt::format("rename '{}' → '{}': the table has no column '{}'\n", field, column,
+                            column);
+      continue;
+    }
+    renamed_to[c] = true;
+    impl->field_of_column[c] = field;
+  }
+  if (!errors.empty()) {
+    errors.pop_back();
+    return InvalidArgument(errors);
+  }
+  for (size_t c = 0; c < schema->columns.size(); ++c) {
+    if (!renamed_to[c]) impl->field_of_column[c] = schema->columns[c].name;
+    InsertPath(impl->root, impl->field_of_column[c], static_cast<int>(c));
+    RETURN_IF_ERROR(impl->zones.Prepare(*schema->columns[c].type, impl->options.server_timezone)
+                        .Context("column '" + schema->columns[c].name + "'"));
+  }
+  return std::unique_ptr<JsonReader>(new JsonReader(std::move(impl)));
+}
+
+std::string JsonReader::FieldFor(size_t column) const { return impl_->field_of_column[column]; }
+
+bool JsonReader::IsMapped(const std::string& path) const {
+  for (const auto& f : impl_->field_of_column)
+    if (f == path || (path.size() > f.size() && path.compare(0, f.size(), f) == 0 &&
+                      path[f.size()] == '.'))
+      return true;
+  return false;
+}
+
+Status JsonReader::AppendRow(std::string_view line, size_t capacity, RowOrigin origin,
+                             Block& block) {
+  Impl& m = *impl_;
+  ++m.row_id;
+  ond::document doc;
+  if (auto err = m.parser.iterate(line.data(), line.size(), capacity).get(doc); err)
+    return InvalidArgument(fmt::format("malformed JSON: {}", simdjson::error_message(err)));
+  ond::object obj;
+  if (auto err = doc.get_object().get(obj); err)
+    return InvalidArgument(err == simdjson::INCORRECT_TYPE
+                               ? std::string("expected a JSON object")
+                               : fmt::format("malformed JSON: {}", simdjson::error_message(err)));
+  Status st = m.ProcessObject(obj, m.root, block);
+  // simdjson stops at the end of the first value: anything after it makes the line malformed.
+  if (st.ok()) {
+    std::string_view rest = Trim(line);
+    if (rest.empty() || rest.back() != '}')
+      st = InvalidArgument("malformed JSON: trailing content after the object");
+  }
+  if (!st.ok()) {
+    block.RollbackRow();
+    return st;
+  }
+  auto& present = block.present();
+  for (size_t c = 0; c < m.stamp.size(); ++c) {
+    if (m.stamp[c] == m.row_id)
+      ++present[c];
+    else
+      block.column(c).AppendDefault();
+  }
+  block.CommitRow(origin, line);
+  return Status::Ok();
+}
+
+Status JsonReader::Impl::ProcessObject(ond::object obj, const PathNode& node, Block& block) {
+  for (auto field_result : obj) {
+    ond::field field;
+    if (auto err = std::move(field_result).get(field); err)
+      return InvalidArgument(fmt::format("malformed JSON: {}", simdjson::error_message(err)));
+    std::string_view key;
+    if (auto err = field.unescaped_key().get(key); err)
+      return InvalidArgument(fmt::format("malformed JSON: {}", simdjson::error_message(err)));
+    auto it = node.children.find(key);
+    if (it == node.children.end()) continue;  // no column wants it; simdjson skips the value
+    const PathNode& child = *it->second;
+    ond::value v = field.value();
+    ond::json_type jt;
+    if (auto err = v.type().get(jt); err)
+      return InvalidArgument(fmt::format("malformed JSON: {}", simdjson::error_message(err)));
+    const bool descend = !child.children.empty() && jt == ond::json_type::object &&
+                         (child.column < 0 || !AcceptsObject(*schema->columns[child.column].type));
+    if (descend) {
+      ond::object inner;
+      if (auto err = v.get_object().get(inner); err)
+        return InvalidArgument(fmt::format("malformed JSON: {}", simdjson::error_message(err)));
+      RETURN_IF_ERROR(ProcessObject(inner, child, block));
+      continue;
+    }
+    if (child.column < 0) continue;
+    const size_t c = static_cast<size_t>(child.column);
+    const auto& spec = schema->columns[c];
+    if (stamp[c] == row_id)
+      return InvalidArgument(fmt::format("column '{}' is given twice", spec.name));
+    stamp[c] = row_id;
+    Status st = Convert(v, *spec.type, block.column(c));
+    if (!st.ok()) return InvalidArgument(fmt::format("column '{}': {}", spec.name, st.message()));
+  }
+  return Status::Ok();
+}
+
+Status JsonReader::Impl::ConvertNumber(ond::value v, const DataType& t, Column& col) {
+  ond::number_type nt;
+  if (auto err = v.get_number_type().get(nt); err)
+    return InvalidArgument(fmt::format("bad number: {}", simdjson::error_message(err)));
+  if (t.is_numeric_int() || t.id == TypeId::kEnum8 || t.id == TypeId::kEnum16 ||
+      t.id == TypeId::kDate || t.id == TypeId::kIPv4 || t.id == TypeId::kBool) {
+    __int128 value = 0;
+    if (nt == ond::number_type::signed_integer) {
+      int64_t x;
+      if (v.get_int64().get(x)) return InvalidArgument("bad integer");
+      value = x;
+    } else if (nt == ond::number_type::unsigned_integer) {
+      uint64_t x;
+      if (v.get_uint64().get(x)) return InvalidArgument("bad integer");
+      value = x;
+    } else {
+      double d;
+      if (v.get_double().get(d)) return InvalidArgument("bad number");
+      if (std::trunc(d) != d || std::fabs(d) > 1.8e19)
+        return InvalidArgument(fmt::format("{} is not an integer", Trim(v.raw_json_token())));
+      value = static_cast<__int128>(d);
+    }
+    return PutInteger(value, t, col, zones);
+  }
+  if (t.id == TypeId::kFloat32 || t.id == TypeId::kFloat64) {
+    double d;
+    if (v.get_double().get(d)) return InvalidArgument("bad number");
+    return PutFloat(d, t, col);
+  }
+  // Everything else parses the number's text (Decimal exactly, DateTime as epoch seconds, String
+  // as written).
+  return ConvertText(Trim(v.raw_json_token()), t, col, zones, /*from_number=*/true);
+}
+
+Status JsonReader::Impl::Convert(ond::value v, const DataType& type, Column& col) {
+  const DataType& t = type.storage();
+  ond::json_type jt;
+  if (auto err = v.type().get(jt); err)
+    return InvalidArgument(fmt::format("malformed JSON: {}", simdjson::error_message(err)));
+  if (t.id == TypeId::kNullable) {
+    if (jt == ond::json_type::null) {
+      col.nulls.push_back(1);
+      col.children[0].AppendDefault();
+      return Status::Ok();
+    }
+    col.nulls.push_back(0);
+    return Convert(v, *t.children[0], col.children[0]);
+  }
+  switch (jt) {
+    case ond::json_type::null:
+      col.AppendDefault();
+      return Status::Ok();
+    case ond::json_type::number:
+      return ConvertNumber(v, t, col);
+    case ond::json_type::string: {
+      std::string_view s;
+      if (auto err = v.get_string().get(s); err)
+        return InvalidArgument(fmt::format("bad string: {}", simdjson::error_message(err)));
+      return ConvertText(s, t, col, zones, /*from_number=*/false);
+    }
+    case ond::json_type::boolean: {
+      bool b;
+      if (v.get_bool().get(b)) return InvalidArgument("bad boolean");
+      if (t.id == TypeId::kString) {
+        col.AppendString(b ? "true" : "false");
+        return Status::Ok();
+      }
+      if (t.is_numeric_int() || t.id == TypeId::kBool) return PutInteger(b ? 1 : 0, t, col, zones);
+      return InvalidArgument(fmt::format("cannot put a boolean into {}", t.name));
+    }
+    case ond::json_type::array: {
+      ond::array arr;
+      if (auto err = v.get_array().get(arr); err)
+        return InvalidArgument(fmt::format("malformed JSON: {}", simdjson::error_message(err)));
+      if (t.id == TypeId::kString) {
+        std::string_view raw;
+        if (arr.raw_json().get(raw)) return InvalidArgument("malformed JSON array");
+        col.AppendString(Trim(raw));
+        return Status::Ok();
+      }
+      if (t.id == TypeId::kArray) {
+        for (auto el : arr) {
+          ond::value ev;
+          if (auto err = el.get(ev); err)
+            return InvalidArgument(fmt::format("malformed JSON: {}", simdjson::error_message(err)));
+          RETURN_IF_ERROR(Convert(ev, *t.children[0], col.children[0]));
+        }
+        col.offsets.push_back(col.children[0].rows());
+        return Status::Ok();
+      }
+      if (t.id == TypeId::kTuple) {
+        size_t i = 0;
+        for (auto el : arr) {
+          ond::value ev;
+          if (auto err = el.get(ev); err)
+            return InvalidArgument(fmt::format("malformed JSON: {}", simdjson::error_message(err)));
+          if (i >= t.children.size())
+            return InvalidArgument(fmt::format("{} takes {} elements", t.name, t.children.size()));
+          RETURN_IF_ERROR(Convert(ev, *t.children[i], col.children[i]));
+          ++i;
+        }
+        if (i != t.children.size())
+          return InvalidArgument(fmt::format("{} takes {} elements, got {}", t.name,
+                                             t.children.size(), i));
+        return Status::Ok();
+      }
+      return InvalidArgument(fmt::format("cannot put an array into {}", t.name));
+    }
+    case ond::json_type::object: {
+      ond::object obj;
+      if (auto err = v.get_object().get(obj); err)
+        return InvalidArgument(fmt::format("malformed JSON: {}", simdjson::error_message(err)));
+      if (t.id == TypeId::kString) {
+        std::string_view raw;
+        if (obj.raw_json().get(raw)) return InvalidArgument("malformed JSON object");
+        col.AppendString(Trim(raw));
+        return Status::Ok();
+      }
+      if (t.id == TypeId::kMap) {
+        for (auto fr : obj) {
+          ond::field f;
+          std::string_view key;
+          if (std::move(fr).get(f) || f.unescaped_key().get(key)) return InvalidArgument("malformed JSON object");
+          RETURN_IF_ERROR(ConvertText(key, *t.children[0], col.children[0], zones, false)
+                              .Context("map key"));
+          RETURN_IF_ERROR(Convert(f.value(), *t.children[1], col.children[1]));
+        }
+        col.offsets.push_back(col.children[0].rows());
+        return Status::Ok();
+      }
+      if (t.id == TypeId::kTuple && !t.element_names.empty()) {
+        const size_t before = col.rows();
+        std::vector<bool> set(t.children.size(), false);
+        for (auto fr : obj) {
+          ond::field f;
+          std::string_view key;
+          if (std::move(fr).get(f) || f.unescaped_key().get(key)) return InvalidArgument("malformed JSON object");
+          for (size_t i = 0; i < t.element_names.size(); ++i) {
+            if (t.element_names[i] != key) continue;
+            if (set[i]) return InvalidArgument(fmt::format("tuple element '{}' given twice", key));
+            set[i] = true;
+            RETURN_IF_ERROR(Convert(f.value(), *t.children[i], col.children[i]));
+          }
+        }
+        for (size_t i = 0; i < set.size(); ++i)
+          if (!set[i]) col.children[i].AppendDefault();
+        SLUICE_CHECK(col.rows() == before + 1);
+        return Status::Ok();
+      }
+      return InvalidArgument(fmt::format("cannot put an object into {}", t.name));
+    }
+    default:
+      return InvalidArgument("unsupported JSON value");
+  }
+}
+
+Result<std::set<std::string>> JsonReader::FieldPaths(std::string_view line) {
+  simdjson::dom::parser parser;
+  simdjson::dom::element root;
+  if (auto err = parser.parse(line.data(), line.size()).get(root); err)
+    return InvalidArgument(fmt::format("malformed JSON: {}", simdjson::error_message(err)));
+  if (!root.is_object()) return InvalidArgument("expected a JSON object");
+  std::set<std::string> out;
+  std::function<void(simdjson::dom::object, const std::string&)> walk =
+      [&](simdjson::dom::object obj, const std::string& prefix) {
+        for (auto [key, value] : obj) {
+          std::string path = prefix.empty() ? std::string(key) : prefix + "." + std::string(key);
+          if (value.is_object())
+            walk(value.get_object().value(), path);
+          else
+            out.insert(path);
+        }
+      };
+  walk(root.get_object().value(), "");
+  return out;
+}
+
+}  // namespace sluice

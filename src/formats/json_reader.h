@@ -1,0 +1,55 @@
+// JsonReader: NDJSON lines → one row each in a Block, driven by the target table's schema.
+//
+// Fields are matched to columns by name; nested objects by `a.b` path; `rename` maps a field path
+// to another column. Conversions are the ones a ClickHouse user expects (numbers and numeric
+// strings into numeric columns with range checks, DateTime from epoch seconds / "YYYY-MM-DD
+// hh:mm:ss" / ISO 8601 with offset, arrays, null into Nullable). A missing field takes the type's
+// default; a column with a DEFAULT expression that no row of a block sets is left out of the
+// INSERT so the server computes it.
+// A line that cannot be converted leaves the block unchanged and returns the reason.
+// Thread-safety: one JsonReader per thread (it owns a simdjson parser and scratch buffers).
+#pragma once
+
+#include <map>
+#include <memory>
+#include <set>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/block.h"
+
+namespace sluice {
+
+struct JsonReaderOptions {
+  std::map<std::string, std::string> rename;  // field path → column name
+  std::string server_timezone = "UTC";        // for DateTime columns without their own zone
+};
+
+class JsonReader {
+ public:
+  // Fails if a rename targets a column the schema lacks or a time zone is unknown.
+  static Result<std::unique_ptr<JsonReader>> Create(SchemaPtr schema, JsonReaderOptions options);
+  ~JsonReader();
+
+  // Parses `line` and appends one row to `block`. `capacity` is the number of readable bytes from
+  // line.data(); REQUIRES capacity >= line.size() + kPadding (simdjson reads ahead).
+  // On error the block is unchanged and the Status (kInvalidArgument) says why.
+  Status AppendRow(std::string_view line, size_t capacity, RowOrigin origin, Block& block);
+
+  // The leaf field paths of one JSON object line (for `sluice check`); nested objects as "a.b".
+  static Result<std::set<std::string>> FieldPaths(std::string_view line);
+  // The field path that fills column `i`, or "" if none (a rename or the column's own name).
+  std::string FieldFor(size_t column) const;
+  // True if a field path is consumed by some column.
+  bool IsMapped(const std::string& path) const;
+
+  static constexpr size_t kPadding = 64;
+
+ private:
+  struct Impl;
+  explicit JsonReader(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace sluice

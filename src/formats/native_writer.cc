@@ -1,0 +1,383 @@
+#include "formats/native_writer.h"
+
+#include <arpa/inet.h>
+
+#include <bit>
+#include <cstring>
+#include <functional>
+
+namespace sluice {
+namespace {
+
+static_assert(std::endian::native == std::endian::little,
+              "Column buffers are copied as-is; Native is little-endian");
+
+// LowCardinality index flags (DataTypeLowCardinality.cpp, IndexesSerializationType).
+constexpr uint64_t kHasAdditionalKeysBit = 1ULL << 9;
+constexpr uint64_t kNeedUpdateDictionary = 1ULL << 10;
+constexpr uint64_t kKeysSerializationVersion = 1;  // SharedDictionariesWithAdditionalKeys
+
+size_t VarUIntSize(uint64_t v) {
+  size_t n = 1;
+  while (v >= 0x80) {
+    v >>= 7;
+    ++n;
+  }
+  return n;
+}
+
+char* PutVarUInt(uint64_t v, char* p) {
+  while (v >= 0x80) {
+    *p++ = static_cast<char>(v | 0x80);
+    v >>= 7;
+  }
+  *p++ = static_cast<char>(v);
+  return p;
+}
+
+void AppendVarUInt(uint64_t v, std::string& out) {
+  char buf[10];
+  out.append(buf, PutVarUInt(v, buf));
+}
+
+void AppendUInt64(uint64_t v, std::string& out) {
+  out.append(reinterpret_cast<const char*>(&v), sizeof v);
+}
+
+void AppendString(std::string_view s, std::string& out) {
+  AppendVarUInt(s.size(), out);
+  out.append(s);
+}
+
+template <typename T>
+void AppendRaw(const std::vector<T>& v, std::string& out) {
+  out.append(reinterpret_cast<const char*>(v.data()), v.size() * sizeof(T));
+}
+
+bool HasLowCardinality(const DataType& t) {
+  if (t.id == TypeId::kLowCardinality) return true;
+  for (const auto& c : t.children)
+    if (HasLowCardinality(*c)) return true;
+  return false;
+}
+
+std::string StripLowCardinality(const DataType& t) {
+  if (!HasLowCardinality(t)) return t.name;
+  switch (t.id) {
+    case TypeId::kLowCardinality:
+      return StripLowCardinality(*t.children[0]);
+    case TypeId::kNullable:
+      return "Nullable(" + StripLowCardinality(*t.children[0]) + ")";
+    case TypeId::kArray:
+      return "Array(" + StripLowCardinality(*t.children[0]) + ")";
+    case TypeId::kMap:
+      return "Map(" + StripLowCardinality(*t.children[0]) + ", " +
+             StripLowCardinality(*t.children[1]) + ")";
+    case TypeId::kTuple: {
+      std::string s = "Tuple(";
+      for (size_t i = 0; i < t.children.size(); ++i) {
+        if (i) s += ", ";
+        if (i < t.element_names.size() && !t.element_names[i].empty())
+          s += t.element_names[i] + " ";
+        s += StripLowCardinality(*t.children[i]);
+      }
+      return s + ")";
+    }
+    default:
+      return t.name;
+  }
+}
+
+// Value bytes of row i of a String or fixed-width column.
+struct ValueReader {
+  const Column& col;
+  size_t width;  // 0 = String
+  std::string_view At(size_t i) const {
+    if (width == 0) return col.StringAt(i);
+    return {reinterpret_cast<const char*>(col.data.data()) + i * width, width};
+  }
+};
+
+// Open-addressing map from value bytes to dictionary position, for one LowCardinality column.
+class Dictionary {
+ public:
+  explicit Dictionary(size_t expected) {
+    size_t cap = 16;
+    while (cap < expected * 2) cap <<= 1;
+    slots_.assign(cap, kEmpty);
+    hashes_.assign(cap, 0);
+  }
+  // Returns the position of `v`, adding it as the next key if new.
+  uint32_t Find(std::string_view v) {
+    const size_t h = std::hash<std::string_view>{}(v);
+    const size_t mask = slots_.size() - 1;
+    for (size_t i = h & mask;; i = (i + 1) & mask) {
+      const uint32_t s = slots_[i];
+      if (s == kEmpty) {
+        const auto pos = static_cast<uint32_t>(keys_.size());
+        keys_.push_back(v);
+        slots_[i] = pos;
+        hashes_[i] = h;
+        if (keys_.size() * 2 > slots_.size()) Grow();
+        return pos;
+      }
+      if (hashes_[i] == h && keys_[s] == v) return s;
+    }
+  }
+  // Adds a key that is never looked up (the NULL key of LowCardinality(Nullable(T))).
+  void AddUnfindable(std::string_view v) { keys_.push_back(v); }
+  const std::vector<std::string_view>& keys() const { return keys_; }
+
+ private:
+  static constexpr uint32_t kEmpty = ~uint32_t{0};
+  void Grow() {
+    std::vector<uint32_t> slots(slots_.size() * 2, kEmpty);
+    std::vector<size_t> hashes(slots.size(), 0);
+    const size_t mask = slots.size() - 1;
+    for (size_t j = 0; j < slots_.size(); ++j) {
+      if (slots_[j] == kEmpty) continue;
+      size_t i = hashes_[j] & mask;
+      while (slots[i] != kEmpty) i = (i + 1) & mask;
+      slots[i] = slots_[j];
+      hashes[i] = hashes_[j];
+    }
+    slots_.swap(slots);
+    hashes_.swap(hashes);
+  }
+  std::vector<uint32_t> slots_;
+  std::vector<size_t> hashes_;
+  std::vector<std::string_view> keys_;
+};
+
+template <typename T>
+void AppendIndexes(const std::vector<uint32_t>& positions, std::string& out) {
+  const size_t at = out.size();
+  out.resize(at + positions.size() * sizeof(T));
+  char* p = out.data() + at;
+  for (uint32_t v : positions) {
+    const T t = static_cast<T>(v);
+    std::memcpy(p, &t, sizeof(T));
+    p += sizeof(T);
+  }
+}
+
+class Encoder {
+ public:
+  Encoder(const NativeOptions& opts, std::string& out) : opts_(opts), out_(out) {}
+
+  // One KeysSerializationVersion per LowCardinality in the tree, depth first, before the data.
+  void Prefixes(const DataType& t) {
+    if (!opts_.low_cardinality_native) return;
+    if (t.id == TypeId::kLowCardinality) {
+      AppendUInt64(kKeysSerializationVersion, out_);
+      return;
+    }
+    for (const auto& c : t.children) Prefixes(*c);
+  }
+
+  void Data(const Column& col) {
+    if (col.type().id == TypeId::kLowCardinality && opts_.low_cardinality_native) {
+      LowCardinality(col);
+      return;
+    }
+    const DataType& st = col.storage();
+    switch (st.id) {
+      case TypeId::kString:
+        Strings(col);
+        return;
+      case TypeId::kNullable:
+        SLUICE_CHECK(col.children[0].rows() == col.nulls.size());
+        AppendRaw(col.nulls, out_);
+        Data(col.children[0]);
+        return;
+      case TypeId::kArray:
+      case TypeId::kMap: {
+        const uint64_t elements = col.offsets.empty() ? 0 : col.offsets.back();
+        for (const auto& c : col.children) SLUICE_CHECK(c.rows() == elements);
+        AppendRaw(col.offsets, out_);
+        for (const auto& c : col.children) Data(c);
+        return;
+      }
+      case TypeId::kTuple:
+        for (const auto& c : col.children) SLUICE_CHECK(c.rows() == col.rows());
+        for (const auto& c : col.children) Data(c);
+        return;
+      case TypeId::kNothing:
+        // No table column has this type; Nothing has no values to send.
+        return;
+      default:
+        AppendRaw(col.data, out_);
+        return;
+    }
+  }
+
+ private:
+  void Strings(const Column& col) {
+    const size_t rows = col.offsets.size();
+    size_t total = col.data.size();
+    uint64_t prev = 0;
+    for (uint64_t end : col.offsets) {
+      total += VarUIntSize(end - prev);
+      prev = end;
+    }
+    const size_t at = out_.size();
+    out_.resize(at + total);
+    char* p = out_.data() + at;
+    const char* src = reinterpret_cast<const char*>(col.data.data());
+    prev = 0;
+    for (size_t i = 0; i < rows; ++i) {
+      const uint64_t end = col.offsets[i];
+      const uint64_t len = end - prev;
+      p = PutVarUInt(len, p);
+      std::memcpy(p, src + prev, len);
+      p += len;
+      prev = end;
+    }
+  }
+
+  void LowCardinality(const Column& col) {
+    const DataType& st = col.storage();
+    const bool nullable = st.id == TypeId::kNullable;
+    const Column& values = nullable ? col.children[0] : col;
+    const DataType& key_type = values.storage();
+    const size_t rows = values.rows();
+    if (rows == 0) return;  // e.g. inside arrays with no elements: only the version was written
+    SLUICE_CHECK(rows < 0xffffffffu);  // positions are 32-bit
+
+    const ValueReader reader{values, key_type.value_width()};
+    Dictionary dict(rows < 1024 ? rows : 1024);
+    std::string null_key;
+    if (nullable) {
+      null_key.assign(reader.width, '\0');  // T's default: "" or zero bytes
+      dict.AddUnfindable(null_key);
+    }
+    std::vector<uint32_t> positions(rows);
+    for (size_t i = 0; i < rows; ++i)
+      positions[i] = nullable && col.nulls[i] ? 0 : dict.Find(reader.At(i));
+
+    const size_t n = dict.keys().size();
+    const uint64_t index_type = n <= (1ULL << 8)    ? 0
+                                : n <= (1ULL << 16) ? 1
+                                : n <= (1ULL << 32) ? 2
+                                                    : 3;
+    AppendUInt64(index_type | kHasAdditionalKeysBit | kNeedUpdateDictionary, out_);
+    AppendUInt64(n, out_);
+    for (std::string_view k : dict.keys()) {
+      if (reader.width == 0) AppendVarUInt(k.size(), out_);
+      out_.append(k);
+    }
+    AppendUInt64(rows, out_);
+    switch (index_type) {
+      case 0:
+        AppendIndexes<uint8_t>(positions, out_);
+        break;
+      case 1:
+        AppendIndexes<uint16_t>(positions, out_);
+        break;
+      case 2:
+        AppendIndexes<uint32_t>(positions, out_);
+        break;
+      default:
+        AppendIndexes<uint64_t>(positions, out_);
+        break;
+    }
+  }
+
+  const NativeOptions& opts_;
+  std::string& out_;
+};
+
+}  // namespace
+
+std::string NativeTypeName(const DataType& type, const NativeOptions& opts) {
+  return opts.low_cardinality_native ? type.name : StripLowCardinality(type);
+}
+
+void EncodeNative(const Block& block, const std::vector<size_t>& columns, const NativeOptions& opts,
+                  std::string& out) {
+  const size_t rows = block.rows();
+  size_t estimate = 20;
+  for (size_t c : columns) {
+    SLUICE_CHECK(c < block.columns().size());
+    const ColumnSpec& spec = block.schema().columns[c];
+    estimate += spec.name.size() + spec.type->name.size() + 4;
+    if (rows) estimate += block.column(c).byte_size() + rows * 2;
+  }
+  out.reserve(out.size() + estimate);
+
+  AppendVarUInt(columns.size(), out);
+  AppendVarUInt(rows, out);
+  Encoder enc(opts, out);
+  for (size_t c : columns) {
+    const ColumnSpec& spec = block.schema().columns[c];
+    AppendString(spec.name, out);
+    AppendString(NativeTypeName(*spec.type, opts), out);
+    if (rows == 0) continue;  // zero rows are zero bytes of data, LowCardinality versions included
+    enc.Prefixes(*spec.type);
+    enc.Data(block.column(c));
+  }
+}
+
+bool ParseUuid(std::string_view text, uint8_t out[16]) {
+  uint8_t bytes[16];
+  size_t n = 0;
+  const bool dashed = text.size() == 36;
+  if (!dashed && text.size() != 32) return false;
+  for (size_t i = 0; i < text.size();) {
+    if (dashed && (i == 8 || i == 13 || i == 18 || i == 23)) {
+      if (text[i] != '-') return false;
+      ++i;
+      continue;
+    }
+    int v = 0;
+    for (int k = 0; k < 2; ++k, ++i) {
+      const char ch = text[i];
+      int d;
+      if (ch >= '0' && ch <= '9')
+        d = ch - '0';
+      else if (ch >= 'a' && ch <= 'f')
+        d = ch - 'a' + 10;
+      else if (ch >= 'A' && ch <= 'F')
+        d = ch - 'A' + 10;
+      else
+        return false;
+      v = v * 16 + d;
+    }
+    if (n == 16) return false;
+    bytes[n++] = static_cast<uint8_t>(v);
+  }
+  if (n != 16) return false;
+  // Text order is big-endian 128-bit; Native stores the high UInt64 then the low, each LE.
+  for (int i = 0; i < 8; ++i) {
+    out[i] = bytes[7 - i];
+    out[8 + i] = bytes[15 - i];
+  }
+  return true;
+}
+
+bool ParseIPv6(std::string_view text, uint8_t out[16]) {
+  char buf[64];
+  if (text.empty() || text.size() >= sizeof buf) return false;
+  std::memcpy(buf, text.data(), text.size());
+  buf[text.size()] = '\0';
+  if (inet_pton(AF_INET6, buf, out) == 1) return true;
+  uint8_t v4[4];
+  if (inet_pton(AF_INET, buf, v4) != 1) return false;
+  std::memset(out, 0, 10);
+  out[10] = out[11] = 0xff;
+  std::memcpy(out + 12, v4, 4);
+  return true;
+}
+
+bool ParseIPv4(std::string_view text, uint32_t* out) {
+  char buf[32];
+  if (text.empty() || text.size() >= sizeof buf) return false;
+  std::memcpy(buf, text.data(), text.size());
+  buf[text.size()] = '\0';
+  uint8_t b[4];
+  if (inet_pton(AF_INET, buf, b) != 1) return false;
+  *out = (uint32_t{b[0]} << 24) | (uint32_t{b[1]} << 16) | (uint32_t{b[2]} << 8) | b[3];
+  return true;
+}
+
+}  // namespace sluice

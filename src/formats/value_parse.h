@@ -1,0 +1,46 @@
+// Scalar conversions shared by the input formats: text or numbers → one value appended to a
+// column of a given ClickHouse type, with range checks. Errors say what was wrong with the value;
+// the caller adds which column.
+#pragma once
+
+#include <string_view>
+#include <unordered_map>
+
+#include "core/column.h"
+
+namespace date {
+class time_zone;
+}
+
+namespace sluice {
+
+// Time zones of the DateTime/DateTime64 nodes of column types (nullptr = UTC: no lookup needed).
+class TimeZones {
+ public:
+  // Resolves the zones used by `type` (its own or `server_default`). Fails on an unknown zone.
+  Status Prepare(const DataType& type, const std::string& server_default);
+  const date::time_zone* For(const DataType& type) const;
+
+ private:
+  std::unordered_map<const DataType*, const date::time_zone*> zones_;
+};
+
+// Appends an integer to an integer-like column ((U)Int*, Enum by value, Date as day number or
+// epoch seconds, DateTime as epoch seconds, IPv4 as number, Bool 0/1), checking the range.
+Status PutInteger(__int128 value, const DataType& t, Column& col, const TimeZones& zones);
+Status PutFloat(double value, const DataType& t, Column& col);
+// Converts text into a scalar (or String/FixedString) column. `from_number` says the text is a
+// JSON number token (so String columns keep it as written).
+Status ConvertText(std::string_view s, const DataType& t, Column& col, const TimeZones& zones,
+                   bool from_number);
+
+// Date/time text → seconds since epoch plus nanoseconds. Accepts epoch seconds ("1700000000",
+// "1700000000.25"), "YYYY-MM-DD", "YYYY-MM-DD hh:mm:ss[.f]" (local to `zone`), and ISO 8601
+// "YYYY-MM-DDThh:mm:ss[.f](Z|±hh:mm|±hhmm)".
+bool ParseDateTime(std::string_view s, const date::time_zone* zone, int64_t* seconds,
+                   int64_t* nanos);
+// Exact decimal text → integer scaled by 10^scale (extra fraction digits are truncated). Fails on
+// more than `precision` significant integer+scale digits.
+bool ParseDecimal(std::string_view s, uint32_t precision, uint32_t scale, __int128* out);
+
+}  // namespace sluice

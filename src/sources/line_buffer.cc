@@ -1,0 +1,83 @@
+#include "sources/line_buffer.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+
+namespace sluice {
+
+namespace {
+constexpr size_t kPad = 64;
+}
+
+LineBuffer::LineBuffer(size_t chunk_bytes, size_t max_line_bytes)
+    : chunk_bytes_(chunk_bytes), max_line_bytes_(max_line_bytes) {
+  buf_.resize(chunk_bytes_ + kPad);
+}
+
+void LineBuffer::Reset(PartitionId p, Offset start, uint64_t first_line) {
+  partition_ = p;
+  position_ = start;
+  line_ = first_line;
+  begin_ = end_ = 0;
+  eof_ = false;
+}
+
+Result<ReadResult> LineBuffer::Next(const ReadFn& read, Chunk* chunk) {
+  // Move leftovers (a partial line) to the front.
+  if (begin_ > 0) {
+    std::memmove(buf_.data(), buf_.data() + begin_, end_ - begin_);
+    end_ -= begin_;
+    begin_ = 0;
+  }
+  size_t scan_from = 0;
+  size_t last_nl = std::string::npos;
+  while (true) {
+    // Look for the last newline in the unscanned part.
+    for (size_t i = end_; i > scan_from; --i) {
+      if (buf_[i - 1] == '\n') {
+        last_nl = i - 1;
+        break;
+      }
+    }
+    if (last_nl != std::string::npos) break;
+    scan_from = end_;
+    if (eof_) break;
+    if (end_ - begin_ >= max_line_bytes_) break;  // over-long line: hand it out cut
+    if (buf_.size() - kPad - end_ < chunk_bytes_ / 2) {
+      const size_t want = std::max(buf_.size() * 2, end_ + chunk_bytes_ + kPad);
+      buf_.resize(std::min(want, max_line_bytes_ + chunk_bytes_ + kPad));
+    }
+    const size_t room = buf_.size() - kPad - end_;
+    if (room == 0) break;
+    long n = read(buf_.data() + end_, room);
+    if (n == kWouldBlock) return ReadResult::kIdle;  // partial line stays buffered
+    if (n < 0)
+      return IoError(fmt::format("read failed: {}", std::strerror(errno)));
+    if (n == 0) {
+      eof_ = true;
+      continue;
+    }
+    end_ += static_cast<size_t>(n);
+  }
+  size_t take;
+  if (last_nl != std::string::npos) {
+    take = last_nl + 1;
+  } else {
+    take = end_;  // end of input without a final newline, or an over-long line
+  }
+  if (take == 0) return ReadResult::kEnd;
+  chunk->partition = partition_;
+  chunk->begin = position_;
+  chunk->first_line = line_;
+  chunk->data = std::string_view(buf_.data(), take);
+  chunk->capacity = buf_.size();
+  for (size_t i = 0; i < take; ++i) line_ += buf_[i] == '\n';
+  position_.value += take;
+  begin_ = take;
+  return ReadResult::kData;
+}
+
+}  // namespace sluice

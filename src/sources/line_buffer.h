@@ -1,0 +1,41 @@
+// LineBuffer: turns a byte stream into chunks of whole lines, with simdjson padding after them.
+// Thread-safety: none (owned by one source).
+#pragma once
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "pipeline/source.h"
+
+namespace sluice {
+
+class LineBuffer {
+ public:
+  // `read(buf, n)` returns bytes read, 0 at end of input, kWouldBlock if nothing arrived in time,
+  // -1 on error (errno set).
+  using ReadFn = std::function<long(char* buf, size_t n)>;
+  static constexpr long kWouldBlock = -2;
+  LineBuffer(size_t chunk_bytes, size_t max_line_bytes);
+
+  // Starts a new stream at `start` (position of its first byte) and line `first_line`.
+  void Reset(PartitionId p, Offset start, uint64_t first_line);
+  // Reads until at least one whole line is buffered (or input ends), then fills `chunk` with all
+  // whole lines. Returns kEnd when the stream is exhausted and nothing is left, kIdle when the
+  // reader would block before a whole line arrived.
+  Result<ReadResult> Next(const ReadFn& read, Chunk* chunk);
+  // A line longer than max_line_bytes is handed out cut at the limit (so it is dead-lettered
+  // rather than buffered without bound).
+  bool eof() const { return eof_; }
+
+ private:
+  std::vector<char> buf_;
+  size_t begin_ = 0, end_ = 0;  // unconsumed bytes [begin_, end_)
+  size_t chunk_bytes_, max_line_bytes_;
+  PartitionId partition_;
+  Offset position_;  // position of buf_[begin_]
+  uint64_t line_ = 1;
+  bool eof_ = false;
+};
+
+}  // namespace sluice
