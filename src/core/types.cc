@@ -6,6 +6,16 @@
 namespace sluice {
 namespace {
 
+// Quotes `s` as a ClickHouse string literal, so canonical names stay parseable.
+std::string QuoteLiteral(std::string_view s) {
+  std::string out = "'";
+  for (char c : s) {
+    if (c == '\'' || c == '\\') out.push_back('\\');
+    out.push_back(c);
+  }
+  return out + "'";
+}
+
 // Recursive-descent parser over a ClickHouse type string.
 class TypeParser {
  public:
@@ -155,7 +165,7 @@ class TypeParser {
         const int64_t hi = t->id == TypeId::kEnum8 ? 127 : 32767;
         if (v < lo || v > hi) return Error("Enum value out of range");
         if (!t->enum_values.empty()) text += ", ";
-        text += fmt::format("'{}' = {}", label, v);
+        text += fmt::format("{} = {}", QuoteLiteral(label), v);
         t->enum_values.emplace_back(std::move(label), static_cast<int16_t>(v));
       } while (Eat(','));
       if (!Eat(')')) return Error("expected ')'");
