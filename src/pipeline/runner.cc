@@ -29,19 +29,19 @@ Status Runner::Prepare() {
   client_ = std::make_unique<ClickHouseClient>(EndpointOf(sink));
   auto info = client_->Info();
   if (!info.ok())
-    return info.status().Context(fmt::format("pipeline '{}': cannot reach ClickHouse at {}",
-                                             pipeline_.name, sink.url));
+    return info.status().Context(
+        fmt::format("pipelines.{}.sink.url: cannot reach ClickHouse at {}", pipeline_.name, sink.url));
   server_ = info.value();
   auto schema = client_->DescribeTable(sink.database, sink.table);
-  if (!schema.ok()) return schema.status().Context(fmt::format("pipeline '{}'", pipeline_.name));
+  if (!schema.ok())
+    return schema.status().Context(fmt::format("pipelines.{}.sink.table", pipeline_.name));
   schema_ = schema.value();
   JsonReaderOptions ro;
   ro.rename = pipeline_.decode.rename;
   ro.server_timezone = server_.timezone;
   auto reader = JsonReader::Create(schema_, ro);
   if (!reader.ok())
-    return reader.status().Context(fmt::format("pipeline '{}' (pipelines.{}.decode.rename)",
-                                               pipeline_.name, pipeline_.name));
+    return reader.status().Context(fmt::format("pipelines.{}.decode.rename", pipeline_.name));
   reader_ = std::move(reader.value());
 
   auto factory = SourceRegistry().find(pipeline_.source.type);
@@ -49,7 +49,7 @@ Status Runner::Prepare() {
     return InvalidArgument(fmt::format("pipelines.{}.source.type: unknown source '{}'",
                                        pipeline_.name, pipeline_.source.type));
   source_ = factory->second(pipeline_);
-  RETURN_IF_ERROR(source_->Open().Context(fmt::format("pipeline '{}'", pipeline_.name)));
+  RETURN_IF_ERROR(source_->Open().Context(fmt::format("pipelines.{}.source", pipeline_.name)));
   RETURN_IF_ERROR(dead_letter_.Open(pipeline_.dead_letter.path, pipeline_.name));
 
   WriterOptions wo;

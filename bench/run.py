@@ -1,0 +1,111 @@
+#!/usr/bin/env python3
+"""make bench: sluice against ClickHouse's own ingest paths, on the same data, in the same run.
+
+W1 = seed-002 ad-click rows from examples/quickstart/generate.py (deterministic, 2 M rows by
+default; BENCH_ROWS overrides). Each method runs 3 times into a truncated MergeTree table; the
+median is reported:
+  (a) curl --data-binary @W1 'INSERT … FORMAT JSONEachRow'   ClickHouse parses the JSON itself
+  (b) curl --data-binary @W1.native 'INSERT … FORMAT Native' the ceiling: rows pre-encoded
+  (c) sluice run on W1                                       JSON → columns → Native, ours
+It prints rows/s for each, sluice's CPU seconds per 1 M rows and peak RSS, and c/a and c/b.
+The machine is shared and noisy: compare the ratios, not the absolute numbers.
+"""
+import os
+import statistics
+import subprocess
+import sys
+import time
+
+REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
+sys.path.insert(0, os.path.join(REPO, "tests", "integration"))
+import lib  # noqa: E402
+
+BUILD = sys.argv[1] if len(sys.argv) > 1 else os.path.join(REPO, "build")
+BIN = os.path.join(BUILD, "sluice")
+ROWS = int(os.environ.get("BENCH_ROWS", "2000000"))
+PORT = int(os.environ.get("BENCH_PORT", "19423"))
+RUNS = 3
+TABLE = "default.bench"
+
+
+def timed(cmd):
+    """Runs cmd; returns (wall seconds, its CPU seconds, its peak RSS KiB) — of that process only."""
+    with open(os.devnull, "w") as null, open("/tmp/sluice-bench-stderr.txt", "w+") as err:
+        t = time.perf_counter()
+        p = subprocess.Popen(cmd, stdout=null, stderr=err)
+        _, status, ru = os.wait4(p.pid, 0)
+        wall = time.perf_counter() - t
+        code = os.waitstatus_to_exitcode(status)
+        if code != 0:
+            err.seek(0)
+            sys.exit("bench: %s failed (%d): %s" % (cmd[0], code, err.read()[-2000:]))
+    return wall, ru.ru_utime + ru.ru_stime, ru.ru_maxrss
+
+
+def main():
+    os.environ.setdefault("SLUICE_TEST_DATA", os.path.join(BUILD, "bench-data"))
+    print("bench: generating W1 (%d rows)…" % ROWS, flush=True)
+    data = lib.dataset(ROWS)
+    size = os.path.getsize(data)
+    ch = lib.Instance("bench", PORT)
+    ch.start()
+    try:
+        lib.create_table(ch, TABLE)
+        url = ch.url
+
+        def insert_curl(path, fmt, settings=""):
+            q = "INSERT INTO %s FORMAT %s" % (TABLE, fmt)
+            return ["curl", "-sS", "--fail", "-o", "/dev/null", "--data-binary", "@" + path,
+                    url + "/?query=" + q.replace(" ", "%20") + settings]
+
+        results = {}
+
+        def measure(name, cmd_factory):
+            walls, cpus, rss = [], [], 0
+            for _ in range(RUNS):
+                ch.query("TRUNCATE TABLE %s" % TABLE)
+                w, c, r = timed(cmd_factory())
+                n = ch.count(TABLE)
+                if n != ROWS:
+                    sys.exit("bench: %s inserted %d rows, expected %d" % (name, n, ROWS))
+                walls.append(w)
+                cpus.append(c)
+                rss = max(rss, r)
+            results[name] = (statistics.median(walls), statistics.median(cpus), rss)
+            print("  %-34s median %.2fs  %10.0f rows/s" % (name, results[name][0], ROWS / results[name][0]), flush=True)
+
+        print("bench: %d rows, %.0f MB of NDJSON (%.0f B/row), %d runs each, ClickHouse %s on the same cores"
+              % (ROWS, size / 1e6, size / ROWS, RUNS, ch.scalar("SELECT version()")), flush=True)
+        measure("(a) curl JSONEachRow", lambda: insert_curl(
+            data, "JSONEachRow", "&input_format_skip_unknown_fields=1&date_time_input_format=best_effort"))
+        native = data + ".native"
+        if not os.path.exists(native):
+            subprocess.run(["curl", "-sS", "--fail", "-o", native, "--data-binary",
+                            "SELECT * FROM %s FORMAT Native" % TABLE, url + "/"], check=True)
+        measure("(b) curl Native (ceiling)", lambda: insert_curl(native, "Native"))
+
+        wd = lib.workdir("bench")
+        cfg = lib.write_config(os.path.join(wd, "bench.yaml"),
+                               {"bench": lib.file_pipeline(url, "bench", [data])}, os.path.join(wd, "state"))
+        run_no = [0]
+
+        def sluice_cmd():
+            run_no[0] += 1
+            state = os.path.join(wd, "state")
+            subprocess.run(["rm", "-rf", state], check=True)
+            return [BIN, "run", "--no-progress", cfg]
+        measure("(c) sluice run", sluice_cmd)
+
+        a, b, c = (ROWS / results[k][0] for k in ("(a) curl JSONEachRow", "(b) curl Native (ceiling)", "(c) sluice run"))
+        cpu_per_m = results["(c) sluice run"][1] / (ROWS / 1e6)
+        print()
+        print("sluice: %.0f rows/s, %.2f CPU core-seconds per 1 M rows, peak RSS %.0f MiB"
+              % (c, cpu_per_m, results["(c) sluice run"][2] / 1024))
+        print("c/a (sluice vs ClickHouse JSONEachRow) = %.2f" % (c / a))
+        print("c/b (sluice vs Native ceiling)         = %.2f" % (c / b))
+    finally:
+        ch.destroy()
+
+
+if __name__ == "__main__":
+    main()
