@@ -102,7 +102,8 @@ Classified Classify(const HttpResponse& r) {
   c.code = code;
   c.message = FirstLine(r.body);
   if (code != 0) {
-    c.cls = ClassOfCode(code, true);
+    // Unknown codes: a 5xx (or an exception streamed after a 200) may be transient; a 4xx is not.
+    c.cls = ClassOfCode(code, r.status >= 500 || r.status == 200);
     c.reason = fmt::format("code_{}", code);
   } else if (r.status >= 500 || r.status == 200 || r.status == 408 || r.status == 429) {
     c.cls = ErrorClass::kRetryable;

@@ -32,6 +32,7 @@ void AckTracker::Register(PartitionId p, Offset begin, Offset end) {
   auto& part = parts_[p];
   SLUICE_CHECK(begin == part.registered_end);
   SLUICE_CHECK(end >= begin);
+  if (end == begin) return;  // covers nothing: nothing to wait for
   part.ranges[begin.value] = {end.value, false};
   part.registered_end = end;
 }
@@ -41,6 +42,7 @@ std::optional<Offset> AckTracker::Ack(PartitionId p, Offset begin, Offset end) {
   auto it_part = parts_.find(p);
   SLUICE_CHECK(it_part != parts_.end());
   auto& part = it_part->second;
+  if (end == begin) return std::nullopt;
   auto it = part.ranges.find(begin.value);
   SLUICE_CHECK(it != part.ranges.end() && it->second.first == end.value && !it->second.second);
   it->second.second = true;

@@ -12,7 +12,9 @@ namespace {
 constexpr PartitionId kP{0};
 constexpr PartitionId kQ{7};
 
-Offset At(uint64_t v) { return Offset{v}; }
+Offset At(uint64_t v) {
+  return Offset{v};
+}
 
 // Starts kP at `start` and registers [start, e1), [e1, e2) … on `t`.
 void StartWith(AckTracker& t, uint64_t start, std::initializer_list<uint64_t> ends) {
@@ -65,7 +67,7 @@ TEST(AckTracker, AckAboveAGapDoesNotAdvance) {
 TEST(AckTracker, OutOfOrderCommitsOnlyTheContiguousPrefix) {
   AckTracker t;
   StartWith(t, 0, {10, 20, 30});
-  EXPECT_EQ(t.Ack(kP, At(20), At(30)), std::nullopt);                 // 3rd
+  EXPECT_EQ(t.Ack(kP, At(20), At(30)), std::nullopt);                  // 3rd
   EXPECT_EQ(t.Ack(kP, At(0), At(10)), std::optional<Offset>(At(10)));  // 1st: past it only
   EXPECT_EQ(t.Committed(kP), At(10));
   EXPECT_EQ(t.Ack(kP, At(10), At(20)), std::optional<Offset>(At(30)));  // 2nd: to end of 3rd
@@ -143,7 +145,9 @@ TEST(AckTrackerDeathTest, DoubleAckAborts) {
 
 // --- CheckpointRanges ----------------------------------------------------------------------------
 
-TEST(CheckpointRanges, StartsEmpty) { EXPECT_TRUE(CheckpointRanges{}.empty()); }
+TEST(CheckpointRanges, StartsEmpty) {
+  EXPECT_TRUE(CheckpointRanges{}.empty());
+}
 
 TEST(CheckpointRanges, CoverMergesContiguousRangesOfOnePartition) {
   CheckpointRanges r;

@@ -291,16 +291,16 @@ TEST(ParseType, MapWithOneTypeFails) {
 // --- needs_newer_server --------------------------------------------------------------------------
 
 TEST(ParseType, NeedsNewerServerForTypes1816Lacks) {
-  for (const char* text : {"IPv4", "IPv6", "Bool", "Map(String, UInt64)", "DateTime64(3)",
-                           "Array(IPv4)", "Nullable(DateTime64(3))", "Tuple(UInt8, Bool)",
-                           "LowCardinality(Nullable(IPv6))"})
+  for (const char* text :
+       {"IPv4", "IPv6", "Bool", "Map(String, UInt64)", "DateTime64(3)", "Array(IPv4)",
+        "Nullable(DateTime64(3))", "Tuple(UInt8, Bool)", "LowCardinality(Nullable(IPv6))"})
     EXPECT_TRUE(Parse(text)->needs_newer_server()) << text;
 }
 
 TEST(ParseType, OldTypesDoNotNeedNewerServer) {
-  for (const char* text : {"UInt8", "String", "DateTime('UTC')", "Decimal(18, 4)",
-                           "Array(Nullable(String))", "LowCardinality(String)",
-                           "Tuple(a UInt8, b String)", "Enum8('a' = 1)", "UUID", "Date"})
+  for (const char* text :
+       {"UInt8", "String", "DateTime('UTC')", "Decimal(18, 4)", "Array(Nullable(String))",
+        "LowCardinality(String)", "Tuple(a UInt8, b String)", "Enum8('a' = 1)", "UUID", "Date"})
     EXPECT_FALSE(Parse(text)->needs_newer_server()) << text;
 }
 
@@ -344,7 +344,9 @@ TEST(ParseType, UnclosedParenthesisFails) {
   EXPECT_THAT(ErrorOf("Array(UInt8"), HasSubstr("expected ')'"));
 }
 
-TEST(ParseType, EmptyTextFails) { EXPECT_THAT(ErrorOf(""), HasSubstr("expected a type name")); }
+TEST(ParseType, EmptyTextFails) {
+  EXPECT_THAT(ErrorOf(""), HasSubstr("expected a type name"));
+}
 
 TEST(ParseType, UnterminatedQuoteFails) {
   EXPECT_THAT(ErrorOf("DateTime('UTC"), HasSubstr("unterminated"));

@@ -64,6 +64,7 @@ struct JsonReader::Impl {
   std::vector<uint64_t> stamp;
   uint64_t row_id = 0;
   ond::parser parser;
+  simdjson::dom::parser validator;  // only for error messages
   TimeZones zones;
 
   Status ProcessObject(ond::object obj, const PathNode& node, Block& block);
@@ -123,17 +124,22 @@ Status JsonReader::AppendRow(std::string_view line, size_t capacity, RowOrigin o
   if (auto err = m.parser.iterate(line.data(), line.size(), capacity).get(doc); err)
     return InvalidArgument(fmt::format("malformed JSON: {}", simdjson::error_message(err)));
   ond::object obj;
-  if (auto err = doc.get_object().get(obj); err)
-    return InvalidArgument(err == simdjson::INCORRECT_TYPE
-                               ? std::string("expected a JSON object")
-                               : fmt::format("malformed JSON: {}", simdjson::error_message(err)));
-  Status st = m.ProcessObject(obj, m.root, block);
-  // simdjson stops at the end of the first value: anything after it makes the line malformed.
-  if (st.ok()) {
-    std::string_view rest = Trim(line);
-    if (rest.empty() || rest.back() != '}')
-      st = InvalidArgument("malformed JSON: trailing content after the object");
+  if (auto err = doc.get_object().get(obj); err) {
+    if (err != simdjson::INCORRECT_TYPE)
+      return InvalidArgument(fmt::format("malformed JSON: {}", simdjson::error_message(err)));
+    // Not an object: say whether it is valid JSON of another kind or no JSON at all (rare path,
+    // so a full validating parse is affordable here).
+    simdjson::dom::element root;
+    if (auto verr = m.validator.parse(line.data(), line.size()).get(root); verr)
+      return InvalidArgument(fmt::format("malformed JSON: {}", simdjson::error_message(verr)));
+    return InvalidArgument(fmt::format("expected a JSON object, got {}",
+                                       root.is_array() ? "an array" : "a scalar"));
   }
+  Status st = m.ProcessObject(obj, m.root, block);
+  // simdjson stops at the end of the first value: anything after it makes the line malformed
+  // (checking the last byte is not enough: `{"a":1} {"a":2}` and `{"a":1}}` end in '}' too).
+  if (st.ok() && doc.current_location().error() != simdjson::OUT_OF_BOUNDS)
+    st = InvalidArgument("malformed JSON: trailing content after the object");
   if (!st.ok()) {
     block.RollbackRow();
     return st;
@@ -308,7 +314,7 @@ Status JsonReader::Impl::Convert(ond::value v, const DataType& type, Column& col
           ond::field f;
           std::string_view key;
           if (std::move(fr).get(f) || f.unescaped_key().get(key)) return InvalidArgument("malformed JSON object");
-          RETURN_IF_ERROR(ConvertText(key, *t.children[0], col.children[0], zones, false)
+          RETURN_IF_ERROR(ConvertText(key, t.children[0]->storage(), col.children[0], zones, false)
                               .Context("map key"));
           RETURN_IF_ERROR(Convert(f.value(), *t.children[1], col.children[1]));
         }

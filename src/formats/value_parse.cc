@@ -90,7 +90,7 @@ bool ParseDateTime(std::string_view s, const date::time_zone* zone, int64_t* sec
   *nanos = 0;
   if (s.empty()) return false;
   // Epoch seconds, possibly fractional.
-  if (s.size() < 4 || s[4] != '-') {
+  if (s.size() <= 4 || s[4] != '-') {
     size_t dot = s.find('.');
     std::string_view ip = s.substr(0, dot);
     __int128 v;
@@ -346,7 +346,10 @@ Status ConvertText(std::string_view s, const DataType& t, Column& col, const Tim
       if (!ParseDateTime(s, zones.For(t), &sec, &ns)) return bad("");
       int64_t mul = 1;
       for (uint32_t i = 0; i < t.precision; ++i) mul *= 10;
-      col.AppendFixed<int64_t>(sec * mul + ns / (1000000000 / mul));
+      const __int128 ticks = static_cast<__int128>(sec) * mul + ns / (1000000000 / mul);
+      if (ticks < INT64_MIN || ticks > INT64_MAX)
+        return InvalidArgument(fmt::format("'{}' is out of range for {}", s.substr(0, 64), t.name));
+      col.AppendFixed<int64_t>(static_cast<int64_t>(ticks));
       return Status::Ok();
     }
     case TypeId::kUUID: {

@@ -66,7 +66,8 @@ Result<ReadResult> LineBuffer::Next(const ReadFn& read, Chunk* chunk) {
   if (last_nl != std::string::npos) {
     take = last_nl + 1;
   } else {
-    take = end_;  // end of input without a final newline, or an over-long line
+    // End of input without a final newline, or an over-long line (cut at the limit).
+    take = std::min(end_, max_line_bytes_);
   }
   if (take == 0) return ReadResult::kEnd;
   chunk->partition = partition_;

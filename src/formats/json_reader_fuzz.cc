@@ -1,0 +1,138 @@
+// libFuzzer target: JsonReader::AppendRow on arbitrary bytes (one line) must never crash, hang,
+// leak or read past the padding, and must keep its promise about the block: a converted line adds
+// exactly one row to every column, a rejected line leaves every buffer of every column as it was.
+//
+// The normal build globs this file into sluice_lib; without SLUICE_FUZZ it compiles to nothing.
+// Build and run (from the repository root; the -D flags match how libdate-tz was built), as one
+// command:
+//   clang++ -std=c++20 -g -O1 -fsanitize=fuzzer,address,undefined -DSLUICE_FUZZ
+//     -DUSE_OS_TZDB=1 -DHAS_STRING_VIEW=1 -DONLY_C_LOCALE=1 -Isrc
+//     src/formats/json_reader_fuzz.cc src/formats/json_reader.cc src/formats/value_parse.cc
+//     src/formats/native_writer.cc src/core/block.cc src/core/column.cc src/core/types.cc
+//     src/core/status.cc src/core/checkpoint.cc -lsimdjson -lfmt -ldate-tz -o json_reader_fuzz
+//   mkdir -p fuzz-corpus && ./json_reader_fuzz -max_len=4096 -max_total_time=60 fuzz-corpus
+// Seed the corpus with a few rows of the schema below, e.g.
+//   {"id":1,"s":"x","dt":"2023-11-14T22:13:20Z","dec":"1.5","arr2":[[1],[]],"m":{"k":1}}
+#ifdef SLUICE_FUZZ
+
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "formats/json_reader.h"
+
+namespace {
+
+using sluice::Block;
+using sluice::Column;
+
+// A schema touching every conversion: scalars, time zones, decimals of every width, nesting.
+constexpr const char* kColumns[][2] = {
+    {"id", "UInt64"},
+    {"i8", "Int8"},
+    {"f", "Float32"},
+    {"d", "Float64"},
+    {"s", "String"},
+    {"fs", "FixedString(4)"},
+    {"lc", "LowCardinality(Nullable(String))"},
+    {"b", "Bool"},
+    {"dt", "DateTime"},
+    {"dtz", "DateTime('Asia/Tokyo')"},
+    {"dt64", "DateTime64(3)"},
+    {"dt64z", "DateTime64(9, 'America/New_York')"},
+    {"date", "Date"},
+    {"uuid", "UUID"},
+    {"ip4", "IPv4"},
+    {"ip6", "IPv6"},
+    {"e", "Enum8('a' = 1, 'b' = -2)"},
+    {"e16", "Enum16('x' = 1000, 'y' = -1000)"},
+    {"dec9", "Decimal(9, 2)"},
+    {"dec", "Decimal(18, 4)"},
+    {"dec38", "Decimal(38, 10)"},
+    {"dec76", "Decimal(76, 20)"},
+    {"n", "Nullable(Int32)"},
+    {"arr", "Array(UInt32)"},
+    {"arrn", "Array(Nullable(String))"},
+    {"arr2", "Array(Array(UInt8))"},
+    {"arrt", "Array(Tuple(UInt8, Nullable(Decimal(9, 3))))"},
+    {"t", "Tuple(UInt8, String)"},
+    {"nt", "Tuple(a UInt8, b Nullable(String))"},
+    {"m", "Map(String, UInt64)"},
+    {"mlc", "Map(LowCardinality(String), Array(DateTime64(6)))"},
+    {"a.b", "UInt16"},
+    {"a.c.d", "String"},
+    {"uid", "UInt32"},
+};
+
+std::string Shape(const Column& c) {
+  std::string s = "(" + std::to_string(c.data.size()) + "," + std::to_string(c.offsets.size()) +
+                  "," + std::to_string(c.nulls.size());
+  for (const auto& child : c.children) s += Shape(child);
+  return s + ")";
+}
+
+std::string Shape(const Block& b) {
+  std::string s = std::to_string(b.rows()) + ":";
+  for (const auto& c : b.columns()) s += Shape(c);
+  return s;
+}
+
+struct State {
+  std::unique_ptr<sluice::JsonReader> reader;
+  std::unique_ptr<Block> block;
+};
+
+State& Get() {
+  static State* state = [] {
+    auto schema = std::make_shared<sluice::Schema>();
+    for (const auto& [name, type] : kColumns) {
+      auto t = sluice::ParseType(type);
+      SLUICE_CHECK(t.ok());
+      schema->columns.push_back({name, t.value(), sluice::DefaultKind::kNone, ""});
+    }
+    sluice::JsonReaderOptions options;
+    options.rename["user.id"] = "uid";
+    auto reader = sluice::JsonReader::Create(schema, options);
+    SLUICE_CHECK(reader.ok());
+    auto* s = new State;
+    s->reader = std::move(reader).value();
+    s->block = std::make_unique<Block>(schema);
+    return s;
+  }();
+  return *state;
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  State& st = Get();
+  // Exactly the promised readable bytes, so ASan flags any read beyond the padding.
+  std::vector<char> buf(size + sluice::JsonReader::kPadding, '\0');
+  if (size > 0) std::memcpy(buf.data(), data, size);
+  const std::string_view line(buf.data(), size);
+
+  // Keep the block small so one long run does not grow without bound.
+  if (st.block->rows() >= 256) st.block = std::make_unique<Block>(st.block->schema_ptr());
+
+  const std::string before = Shape(*st.block);
+  const size_t rows = st.block->rows();
+  sluice::Status s = st.reader->AppendRow(line, buf.size(), sluice::RowOrigin{}, *st.block);
+  if (s.ok()) {
+    SLUICE_CHECK(st.block->rows() == rows + 1);
+    SLUICE_CHECK(st.block->raw(rows) == line);
+  } else {
+    SLUICE_CHECK(s.code() == sluice::Code::kInvalidArgument);
+    SLUICE_CHECK(Shape(*st.block) == before);
+  }
+  st.block->CheckInvariant();
+
+  // `sluice check` runs this on sample lines.
+  (void)sluice::JsonReader::FieldPaths(line);
+  return 0;
+}
+
+#endif  // SLUICE_FUZZ
