@@ -10,6 +10,8 @@
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
+#include <malloc.h>
+
 #include <csignal>
 #include <thread>
 
@@ -49,6 +51,11 @@ int main(int argc, char** argv) {
   app.add_subcommand("config-reference", "print every configuration key as Markdown");
 
   CLI11_PARSE(app, argc, argv);
+
+  // Batches are large and similar in size: keep freed memory in the heap for the next one instead
+  // of returning it to the kernel and faulting fresh zeroed pages in again.
+  mallopt(M_MMAP_THRESHOLD, 512 << 20);
+  mallopt(M_TRIM_THRESHOLD, 1 << 30);
 
   auto logger = spdlog::stderr_color_mt("sluice");
   spdlog::set_default_logger(logger);

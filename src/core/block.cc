@@ -23,6 +23,13 @@ size_t Block::byte_size() const {
   return n;
 }
 
+void Block::ReserveLike(const Block& other) {
+  for (size_t i = 0; i < columns_.size(); ++i) columns_[i].ReserveLike(other.columns_[i]);
+  origins_.reserve(other.origins_.size() + other.origins_.size() / 8);
+  raw_ends_.reserve(other.raw_ends_.size() + other.raw_ends_.size() / 8);
+  raw_.reserve(other.raw_.size() + other.raw_.size() / 8);
+}
+
 void Block::CommitRow(RowOrigin origin, std::string_view raw) {
   origins_.push_back(origin);
   raw_.append(raw);

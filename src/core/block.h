@@ -62,6 +62,9 @@ class Block {
   std::vector<uint32_t>& present() { return present_; }
   const std::vector<uint32_t>& present() const { return present_; }
 
+  // Reserves room for as much as `other` (same schema) holds: batches are similar in size, so
+  // the next one is filled without reallocation.
+  void ReserveLike(const Block& other);
   // Records a completed row. REQUIRES: every column grew by exactly one value since the last row.
   void CommitRow(RowOrigin origin, std::string_view raw);
   // Rolls back columns to rows() values after a partially converted row.

@@ -73,6 +73,14 @@ void Column::Truncate(size_t n) {
   }
 }
 
+void Column::ReserveLike(const Column& other) {
+  data.reserve(other.data.size() + other.data.size() / 8);
+  offsets.reserve(other.offsets.size() + other.offsets.size() / 8);
+  nulls.reserve(other.nulls.size() + other.nulls.size() / 8);
+  for (size_t i = 0; i < children.size() && i < other.children.size(); ++i)
+    children[i].ReserveLike(other.children[i]);
+}
+
 void Column::AppendDefault() {
   switch (storage_->id) {
     case TypeId::kString:

@@ -43,6 +43,9 @@ class Column {
   // REQUIRES: n <= rows().
   void Truncate(size_t n);
   void Clear() { Truncate(0); }
+  // Reserves room for as many values as `other` holds (a previous block of the same schema), so a
+  // block filled to a similar size never reallocates.
+  void ReserveLike(const Column& other);
   // Appends the type's default value (0, "", NULL for Nullable, [] for Array …).
   void AppendDefault();
   // Appends row `row` of `other` (same type). Used to build sub-batches when isolating bad rows.

@@ -318,39 +318,40 @@ void EncodeNative(const Block& block, const std::vector<size_t>& columns, const 
   }
 }
 
+namespace {
+// Hex digit value by byte, 0xff for anything else (a table: this runs once per UUID value).
+struct HexTable {
+  uint8_t v[256];
+  constexpr HexTable() : v() {
+    for (int i = 0; i < 256; ++i) v[i] = 0xff;
+    for (int i = 0; i < 10; ++i) v['0' + i] = static_cast<uint8_t>(i);
+    for (int i = 0; i < 6; ++i) v['a' + i] = v['A' + i] = static_cast<uint8_t>(10 + i);
+  }
+};
+constexpr HexTable kHex;
+}  // namespace
+
 bool ParseUuid(std::string_view text, uint8_t out[16]) {
   uint8_t bytes[16];
-  size_t n = 0;
   const bool dashed = text.size() == 36;
   if (!dashed && text.size() != 32) return false;
-  for (size_t i = 0; i < text.size();) {
-    if (dashed && (i == 8 || i == 13 || i == 18 || i == 23)) {
-      if (text[i] != '-') return false;
-      ++i;
-      continue;
-    }
-    int v = 0;
-    for (int k = 0; k < 2; ++k, ++i) {
-      const char ch = text[i];
-      int d;
-      if (ch >= '0' && ch <= '9')
-        d = ch - '0';
-      else if (ch >= 'a' && ch <= 'f')
-        d = ch - 'a' + 10;
-      else if (ch >= 'A' && ch <= 'F')
-        d = ch - 'A' + 10;
-      else
-        return false;
-      v = v * 16 + d;
-    }
-    if (n == 16) return false;
-    bytes[n++] = static_cast<uint8_t>(v);
+  if (dashed && (text[8] != '-' || text[13] != '-' || text[18] != '-' || text[23] != '-'))
+    return false;
+  const auto* p = reinterpret_cast<const unsigned char*>(text.data());
+  size_t i = 0;
+  uint8_t bad = 0;
+  for (int n = 0; n < 16; ++n) {
+    if (dashed && (i == 8 || i == 13 || i == 18 || i == 23)) ++i;
+    const uint8_t hi = kHex.v[p[i]], lo = kHex.v[p[i + 1]];
+    bad |= (hi | lo) & 0xf0;
+    bytes[n] = static_cast<uint8_t>((hi << 4) | (lo & 0x0f));
+    i += 2;
   }
-  if (n != 16) return false;
+  if (bad) return false;
   // Text order is big-endian 128-bit; Native stores the high UInt64 then the low, each LE.
-  for (int i = 0; i < 8; ++i) {
-    out[i] = bytes[7 - i];
-    out[8 + i] = bytes[15 - i];
+  for (int k = 0; k < 8; ++k) {
+    out[k] = bytes[7 - k];
+    out[8 + k] = bytes[15 - k];
   }
   return true;
 }

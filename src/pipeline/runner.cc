@@ -81,8 +81,10 @@ Status Runner::OnAck(const CheckpointRanges& ranges) {
 Status Runner::CutBlock(std::unique_ptr<Block>& block) {
   if (block->checkpoint().empty() && block->rows() == 0) return Status::Ok();
   for (const auto& r : block->checkpoint().ranges) acks_.Register(r.partition, r.begin, r.end);
+  auto next = std::make_unique<Block>(schema_);
+  next->ReserveLike(*block);
   Status st = writer_->Submit(std::move(*block));
-  block = std::make_unique<Block>(schema_);
+  block = std::move(next);
   return st;
 }
 

@@ -36,11 +36,9 @@ Result<ReadResult> LineBuffer::Next(const ReadFn& read, Chunk* chunk) {
   size_t last_nl = std::string::npos;
   while (true) {
     // Look for the last newline in the unscanned part.
-    for (size_t i = end_; i > scan_from; --i) {
-      if (buf_[i - 1] == '\n') {
-        last_nl = i - 1;
-        break;
-      }
+    if (end_ > scan_from) {
+      const void* nl = ::memrchr(buf_.data() + scan_from, '\n', end_ - scan_from);
+      if (nl != nullptr) last_nl = static_cast<size_t>(static_cast<const char*>(nl) - buf_.data());
     }
     if (last_nl != std::string::npos) break;
     scan_from = end_;
@@ -75,7 +73,10 @@ Result<ReadResult> LineBuffer::Next(const ReadFn& read, Chunk* chunk) {
   chunk->first_line = line_;
   chunk->data = std::string_view(buf_.data(), take);
   chunk->capacity = buf_.size();
-  for (size_t i = 0; i < take; ++i) line_ += buf_[i] == '\n';
+  for (const char* p = buf_.data(); (p = static_cast<const char*>(
+                                         std::memchr(p, '\n', buf_.data() + take - p))) != nullptr;
+       ++p)
+    ++line_;
   position_.value += take;
   begin_ = take;
   return ReadResult::kData;
