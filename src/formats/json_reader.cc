@@ -29,7 +29,34 @@ struct StringHash {
 struct PathNode {
   int column = -1;
   std::unordered_map<std::string, std::unique_ptr<PathNode>, StringHash, std::equal_to<>> children;
+  // The children again, in the order fields arrived last time: rows of one stream nearly always
+  // list their fields in the same order, so the next key is usually the predicted one.
+  mutable std::vector<std::pair<std::string_view, const PathNode*>> order;
+  mutable size_t next = 0;
+
+  const PathNode* Find(std::string_view key) const {
+    if (next < order.size() && order[next].first == key) return order[next++].second;
+    auto it = children.find(key);
+    if (it == children.end()) return nullptr;
+    // Learn the order: remember this child at the predicted slot.
+    if (next < order.size())
+      order[next] = {it->first, it->second.get()};
+    else if (order.size() < 4 * children.size() + 16)
+      order.emplace_back(it->first, it->second.get());
+    ++next;
+    return it->second.get();
+  }
 };
+
+// The key of a field without unescaping it (no copy) when it has no escapes, which is the norm.
+bool PlainKey(ond::field& field, std::string_view* key) {
+  const char* begin = field.key().raw();
+  const char* p = begin;
+  while (*p != '"' && *p != '\\') ++p;
+  if (*p == '\\') return false;
+  *key = std::string_view(begin, static_cast<size_t>(p - begin));
+  return true;
+}
 
 void InsertPath(PathNode& node, std::string_view path, int column) {
   auto& literal = node.children[std::string(path)];
@@ -156,16 +183,19 @@ Status JsonReader::AppendRow(std::string_view line, size_t capacity, RowOrigin o
 }
 
 Status JsonReader::Impl::ProcessObject(ond::object obj, const PathNode& node, Block& block) {
+  node.next = 0;
   for (auto field_result : obj) {
     ond::field field;
     if (auto err = std::move(field_result).get(field); err)
       return InvalidArgument(fmt::format("malformed JSON: {}", simdjson::error_message(err)));
     std::string_view key;
-    if (auto err = field.unescaped_key().get(key); err)
-      return InvalidArgument(fmt::format("malformed JSON: {}", simdjson::error_message(err)));
-    auto it = node.children.find(key);
-    if (it == node.children.end()) continue;  // no column wants it; simdjson skips the value
-    const PathNode& child = *it->second;
+    if (!PlainKey(field, &key)) {
+      if (auto err = field.unescaped_key().get(key); err)
+        return InvalidArgument(fmt::format("malformed JSON: {}", simdjson::error_message(err)));
+    }
+    const PathNode* found = node.Find(key);
+    if (found == nullptr) continue;  // no column wants it; simdjson skips the value
+    const PathNode& child = *found;
     ond::value v = field.value();
     ond::json_type jt;
     if (auto err = v.type().get(jt); err)

@@ -182,20 +182,26 @@ bool ParseDecimal(std::string_view s, uint32_t precision, uint32_t scale, __int1
   bool neg = false;
   size_t p = 0;
   if (s[p] == '-' || s[p] == '+') neg = s[p++] == '-';
-  std::string digits;
+  // The mantissa's digits are s[first…] with the '.' (if any) skipped: no copy.
+  const size_t first = p;
+  int n_digits = 0;
   int point = -1;
   for (; p < s.size(); ++p) {
     char c = s[p];
     if (c >= '0' && c <= '9') {
-      digits.push_back(c);
+      ++n_digits;
     } else if (c == '.' && point < 0) {
-      point = static_cast<int>(digits.size());
+      point = n_digits;
     } else {
       break;
     }
   }
-  if (digits.empty()) return false;
-  if (point < 0) point = static_cast<int>(digits.size());
+  if (n_digits == 0) return false;
+  const int dot_digits = point;  // digits before the '.', or -1 without one
+  auto digit = [&](int i) {
+    return s[first + static_cast<size_t>(i) + (dot_digits >= 0 && i >= dot_digits ? 1 : 0)] - '0';
+  };
+  if (point < 0) point = n_digits;
   if (p < s.size()) {
     if (s[p] != 'e' && s[p] != 'E') return false;
     __int128 e;
@@ -207,7 +213,7 @@ bool ParseDecimal(std::string_view s, uint32_t precision, uint32_t scale, __int1
   int significant = 0;
   const int want = point + static_cast<int>(scale);  // digits to keep
   for (int i = 0; i < want; ++i) {
-    int d = i < static_cast<int>(digits.size()) && i >= 0 ? digits[i] - '0' : 0;
+    int d = i < n_digits && i >= 0 ? digit(i) : 0;
     if (significant > 0 || d != 0) ++significant;
     if (significant > static_cast<int>(precision) || significant > 38) return false;
     v = v * 10 + d;
