@@ -12,6 +12,7 @@
 #include "config/config.h"
 
 #include <fmt/format.h>
+#include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
@@ -23,8 +24,10 @@
 #include <functional>
 #include <limits>
 #include <optional>
+#include <sstream>
 #include <string_view>
 #include <type_traits>
+#include <typeinfo>
 #include <utility>
 #include <variant>
 
@@ -94,10 +97,14 @@ struct Key {
   std::string name_doc;
   std::function<bool(const std::string&)> name_ok;
 
-  // Binding. `field` maps a pointer to the section's struct to a pointer to this key's member; the
-  // typed builders create it from a pointer-to-member, so the types always match `type`.
+  // Binding. `field` maps a pointer to the section's struct (of type `owner`) to a pointer to this
+  // key's member; the typed builders create it from a pointer-to-member, so the member's type
+  // always matches `type`. CheckSchema() verifies that `owner` is the struct of the section the key
+  // is declared in, and that a nested section describes the struct type `entry`.
   std::function<void*(void*)> field;
-  const Section* section = nullptr;                           // kSection, kSectionMap
+  const std::type_info* owner = nullptr;
+  const Section* section = nullptr;       // kSection, kSectionMap
+  const std::type_info* entry = nullptr;  // kSection, kSectionMap: the nested struct type
   std::function<void*(void*, const std::string&)> add_entry;  // kSectionMap: appends a named entry
 
   template <typename V>
@@ -162,6 +169,7 @@ struct Rule {
 };
 
 struct Section {
+  const std::type_info& type;  // the struct the keys bind to
   std::string description;
   std::vector<Key> keys;
   std::vector<Rule> rules;
@@ -187,6 +195,7 @@ Key Make(std::string name, Type type, std::function<void*(void*)> field) {
   k.name = std::move(name);
   k.type = type;
   k.field = std::move(field);
+  k.owner = &typeid(S);
   return k;
 }
 
@@ -224,6 +233,7 @@ template <typename S, typename T>
 Key Sub(std::string name, T S::*m, const Section& section) {
   Key k = Make<S>(std::move(name), Type::kSection, FieldOf(m));
   k.section = &section;
+  k.entry = &typeid(T);
   k.description = section.description;
   return k;
 }
@@ -233,6 +243,7 @@ Key SectionMap(std::string name, std::vector<T> S::*m, std::string T::*name_memb
                const Section& section) {
   Key k = Make<S>(std::move(name), Type::kSectionMap, FieldOf(m));
   k.section = &section;
+  k.entry = &typeid(T);
   k.description = section.description;
   k.add_entry = [m, name_member](void* obj, const std::string& entry) -> void* {
     auto& entries = static_cast<S*>(obj)->*m;
@@ -261,6 +272,7 @@ bool IsPipelineName(const std::string& name) {
 
 const Section& SourceSchema() {
   static const Section s{
+      typeid(SourceConfig),
       "Where the NDJSON input comes from.",
       {
           Enum("type", &SourceConfig::type, {"file", "stdin"})
@@ -284,12 +296,14 @@ const Section& SourceSchema() {
               .Between(64 * kKiB, kGiB)
               .Doc("Size of each read from the input."),
       },
-      {}};
+      {},
+  };
   return s;
 }
 
 const Section& DecodeSchema() {
   static const Section s{
+      typeid(DecodeConfig),
       "How input lines become rows.",
       {
           Enum("format", &DecodeConfig::format, {"ndjson"})
@@ -301,13 +315,20 @@ const Section& DecodeSchema() {
               .Default(16 * kMiB)
               .Between(kKiB, kGiB)
               .Doc("Longest accepted input line."),
+          Int("threads", &DecodeConfig::threads)
+              .Default(2)
+              .Between(1, 64)
+              .Doc("Decode workers (one JSON parser each). Rows are acknowledged in source order "
+                   "whatever the number."),
       },
-      {}};
+      {},
+  };
   return s;
 }
 
 const Section& BatchSchema() {
   static const Section s{
+      typeid(BatchConfig),
       "When rows are flushed to ClickHouse: a batch is sent as soon as any limit is reached.",
       {
           Int("max_rows", &BatchConfig::max_rows)
@@ -323,12 +344,14 @@ const Section& BatchSchema() {
               .Between(1, 3600000)
               .Doc("Longest time, in milliseconds, a row waits in a batch before it is sent."),
       },
-      {}};
+      {},
+  };
   return s;
 }
 
 const Section& RetrySchema() {
   static const Section s{
+      typeid(RetryConfig),
       "Backoff between attempts of a failed INSERT.",
       {
           Int("initial_backoff_ms", &RetryConfig::initial_backoff_ms)
@@ -349,12 +372,14 @@ const Section& RetrySchema() {
                                    "must be at least initial_backoff_ms ({}), got {}",
                                    r.initial_backoff_ms, r.max_backoff_ms);
                              }),
-      }};
+      },
+  };
   return s;
 }
 
 const Section& SinkSchema() {
   static const Section s{
+      typeid(SinkConfig),
       "The ClickHouse table the rows are inserted into, over HTTP.",
       {
           String("url", &SinkConfig::url)
@@ -385,40 +410,47 @@ const Section& SinkSchema() {
           StringMap("settings", &SinkConfig::settings)
               .Doc("ClickHouse settings sent with every INSERT, e.g. `async_insert: 1`."),
       },
-      {}};
+      {},
+  };
   return s;
 }
 
 const Section& DeadLetterSchema() {
-  static const Section s{"Where rows that cannot be inserted are kept.",
-                         {
-                             String("path", &DeadLetterConfig::path)
-                                 .NonEmpty()
-                                 .Derived("`<state_dir>/<pipeline>.dead-letter.ndjson`",
-                                          [](const DeriveContext& c) {
-                                            return c.state_dir + "/" + c.pipeline +
-                                                   ".dead-letter.ndjson";
-                                          })
-                                 .Doc("NDJSON file receiving rejected rows."),
-                         },
-                         {}};
+  static const Section s{
+      typeid(DeadLetterConfig),
+      "Where rows that cannot be inserted are kept.",
+      {
+          String("path", &DeadLetterConfig::path)
+              .NonEmpty()
+              .Derived("`<state_dir>/<pipeline>.dead-letter.ndjson`",
+                       [](const DeriveContext& c) {
+                         return c.state_dir + "/" + c.pipeline + ".dead-letter.ndjson";
+                       })
+              .Doc("NDJSON file receiving rejected rows."),
+      },
+      {},
+  };
   return s;
 }
 
 const Section& PipelineSchema() {
-  static const Section s{"One pipeline: reads one source and inserts into one ClickHouse table.",
-                         {
-                             Sub("source", &PipelineConfig::source, SourceSchema()),
-                             Sub("decode", &PipelineConfig::decode, DecodeSchema()),
-                             Sub("sink", &PipelineConfig::sink, SinkSchema()),
-                             Sub("dead_letter", &PipelineConfig::dead_letter, DeadLetterSchema()),
-                         },
-                         {}};
+  static const Section s{
+      typeid(PipelineConfig),
+      "One pipeline: reads one source and inserts into one ClickHouse table.",
+      {
+          Sub("source", &PipelineConfig::source, SourceSchema()),
+          Sub("decode", &PipelineConfig::decode, DecodeSchema()),
+          Sub("sink", &PipelineConfig::sink, SinkSchema()),
+          Sub("dead_letter", &PipelineConfig::dead_letter, DeadLetterSchema()),
+      },
+      {},
+  };
   return s;
 }
 
 const Section& RootSchema() {
   static const Section s{
+      typeid(Config),
       "Keys at the top of the file.",
       {
           String("state_dir", &Config::state_dir)
@@ -436,7 +468,8 @@ const Section& RootSchema() {
               .Doc("Pipelines by name. A name appears in logs and in the default paths of "
                    "its state files."),
       },
-      {}};
+      {},
+  };
   return s;
 }
 
@@ -445,7 +478,8 @@ void CheckSchema(const Section& s) {
   for (size_t i = 0; i < s.keys.size(); ++i) {
     const Key& k = s.keys[i];
     SLUICE_CHECK(!k.name.empty() && k.field && !k.description.empty());
-    SLUICE_CHECK(s.Find(k.name) == i);  // names are unique
+    SLUICE_CHECK(k.owner && *k.owner == s.type);  // the key binds to this section's struct
+    SLUICE_CHECK(s.Find(k.name) == i);            // names are unique
     const bool scalar = k.type == Type::kInt || k.type == Type::kBytes || k.type == Type::kString ||
                         k.type == Type::kBool || k.type == Type::kEnum;
     const bool has_default = !std::holds_alternative<std::monostate>(k.default_value);
@@ -483,7 +517,7 @@ void CheckSchema(const Section& s) {
       }
     }
     if (k.type == Type::kSection || k.type == Type::kSectionMap) {
-      SLUICE_CHECK(k.section != nullptr);
+      SLUICE_CHECK(k.section != nullptr && k.entry && *k.entry == k.section->type);
       CheckSchema(*k.section);
     }
     if (k.type == Type::kSectionMap) SLUICE_CHECK(k.add_entry && k.name_ok);
@@ -1137,25 +1171,74 @@ void RenderSection(const Section& s, const std::string& path, std::string* out) 
   for (const auto& [child, child_path] : children) RenderSection(*child, child_path, out);
 }
 
+// ---------------------------------------------------------------------------------------------
+// YAML loading
+// ---------------------------------------------------------------------------------------------
+
+// Records where each document of a YAML stream starts; builds nothing.
+class DocumentStarts : public YAML::EventHandler {
+ public:
+  std::vector<YAML::Mark> starts;
+
+  void OnDocumentStart(const YAML::Mark& mark) override { starts.push_back(mark); }
+  void OnDocumentEnd() override {}
+  void OnNull(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnAlias(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnScalar(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                const std::string&) override {}
+  void OnSequenceStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                       YAML::EmitterStyle::value) override {}
+  void OnSequenceEnd() override {}
+  void OnMapStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                  YAML::EmitterStyle::value) override {}
+  void OnMapEnd() override {}
+};
+
+Status SyntaxError(const std::string& origin, const YAML::Mark& mark, const std::string& message) {
+  return InvalidArgument(fmt::format("{}:{}:{}: invalid YAML: {}", Printable(origin), mark.line + 1,
+                                     mark.column + 1, message));
+}
+
+// The single document of `text`; a null node when the text holds none (empty, only comments).
+//
+// The documents are counted in a first, node-less pass rather than with YAML::LoadAll: on some
+// invalid input, e.g. a stray ',' where a node should start, yaml-cpp 0.7 reports an empty
+// document without consuming any input, again and again, so LoadAll never returns and allocates
+// without bound (jbeder/yaml-cpp#1040). A document that starts where the previous one did is that
+// case, and is reported as a syntax error.
+Result<YAML::Node> LoadDocument(const std::string& text, const std::string& origin) {
+  try {
+    std::istringstream in(text);
+    YAML::Parser parser(in);
+    DocumentStarts documents;
+    while (parser.HandleNextDocument(documents)) {
+      const std::vector<YAML::Mark>& starts = documents.starts;
+      if (starts.size() >= 2 && starts.back().pos <= starts[starts.size() - 2].pos) {
+        const YAML::Mark& at = starts.back();
+        const std::string found = at.pos >= 0 && static_cast<size_t>(at.pos) < text.size()
+                                      ? "'" + Printable(text.substr(at.pos, 1)) + "'"
+                                      : "input";
+        return SyntaxError(origin, at, "unexpected " + found);
+      }
+    }
+    if (documents.starts.size() > 1) {
+      return InvalidArgument(fmt::format("{}: expected one YAML document, found {} (line {})",
+                                         Printable(origin), documents.starts.size(),
+                                         documents.starts[1].line + 1));
+    }
+    return documents.starts.empty() ? YAML::Node() : YAML::Load(text);
+  } catch (const YAML::ParserException& e) {  // includes DeepRecursion
+    return SyntaxError(origin, e.mark, e.msg);
+  } catch (const YAML::Exception& e) {
+    return InvalidArgument(fmt::format("{}: invalid YAML: {}", Printable(origin), e.msg));
+  }
+}
+
 }  // namespace
 
 Result<Config> ParseConfig(const std::string& yaml_text, const std::string& origin) {
   const Section& schema = CheckedSchema();
-  std::vector<YAML::Node> documents;
-  try {
-    documents = YAML::LoadAll(yaml_text);
-  } catch (const YAML::ParserException& e) {  // includes DeepRecursion
-    return InvalidArgument(fmt::format("{}:{}:{}: invalid YAML: {}", Printable(origin),
-                                       e.mark.line + 1, e.mark.column + 1, e.msg));
-  } catch (const YAML::Exception& e) {
-    return InvalidArgument(fmt::format("{}: invalid YAML: {}", Printable(origin), e.msg));
-  }
-  if (documents.size() > 1) {
-    return InvalidArgument(fmt::format("{}: expected one YAML document, found {} (line {})",
-                                       Printable(origin), documents.size(),
-                                       LineOf(documents[1], 0)));
-  }
-  const YAML::Node root = documents.empty() ? YAML::Node() : documents[0];
+  ASSIGN_OR_RETURN(const YAML::Node root, LoadDocument(yaml_text, origin));
 
   Config config;
   Decoder decoder;

@@ -28,6 +28,7 @@ struct DecodeConfig {
   std::string format = "ndjson";
   std::map<std::string, std::string> rename;  // JSON field path ("a.b") → column name
   int64_t max_line_bytes = 16 << 20;
+  int64_t threads = 2;  // decode workers
 };
 
 struct BatchConfig {

@@ -496,7 +496,14 @@ TEST(ConfigSyntax, DocumentMustBeAMapping) {
 
 TEST(ConfigSyntax, OnlyOneDocument) {
   EXPECT_EQ(Error(std::string(kMinimal) + "---\nstate_dir: /x\n"),
-            "test.yaml: expected one YAML document, found 2 (line 9)");
+            "test.yaml: expected one YAML document, found 2 (line 8)");
+}
+
+TEST(ConfigSyntax, StrayCommaIsASyntaxError) {
+  // yaml-cpp 0.7 alone would loop forever on these (jbeder/yaml-cpp#1040).
+  EXPECT_EQ(Error(","), "test.yaml:1:1: invalid YAML: unexpected ','");
+  EXPECT_EQ(Error(",pipelines: {}\n"), "test.yaml:1:1: invalid YAML: unexpected ','");
+  EXPECT_EQ(Error("---\n,\n"), "test.yaml:2:1: invalid YAML: unexpected ','");
 }
 
 class ConfigFileTest : public ::testing::Test {

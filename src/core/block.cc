@@ -18,7 +18,7 @@ Block::Block(SchemaPtr schema) : schema_(std::move(schema)) {
 }
 
 size_t Block::byte_size() const {
-  size_t n = raw_.size();
+  size_t n = raw_.size() * sizeof(std::string_view);
   for (const auto& c : columns_) n += c.byte_size();
   return n;
 }
@@ -26,28 +26,26 @@ size_t Block::byte_size() const {
 void Block::ReserveLike(const Block& other) {
   for (size_t i = 0; i < columns_.size(); ++i) columns_[i].ReserveLike(other.columns_[i]);
   origins_.reserve(other.origins_.size() + other.origins_.size() / 8);
-  raw_ends_.reserve(other.raw_ends_.size() + other.raw_ends_.size() / 8);
   raw_.reserve(other.raw_.size() + other.raw_.size() / 8);
 }
 
 void Block::CommitRow(RowOrigin origin, std::string_view raw) {
   origins_.push_back(origin);
-  raw_.append(raw);
-  raw_ends_.push_back(raw_.size());
+  raw_.push_back(raw);
+}
+
+void Block::KeepAlive(std::shared_ptr<const std::string> buffer) {
+  if (buffers_.empty() || buffers_.back() != buffer) buffers_.push_back(std::move(buffer));
 }
 
 void Block::RollbackRow() {
   for (auto& c : columns_) c.Truncate(rows());
 }
 
-std::string_view Block::raw(size_t row) const {
-  const size_t b = row == 0 ? 0 : raw_ends_[row - 1];
-  return std::string_view(raw_).substr(b, raw_ends_[row] - b);
-}
-
 Block Block::Select(const std::vector<size_t>& rows) const {
   Block out(schema_);
   out.present_ = present_;
+  out.buffers_ = buffers_;
   for (size_t r : rows) {
     for (size_t c = 0; c < columns_.size(); ++c) out.columns_[c].AppendFrom(columns_[c], r);
     out.CommitRow(origins_[r], raw(r));

@@ -65,13 +65,16 @@ class Block {
   // Reserves room for as much as `other` (same schema) holds: batches are similar in size, so
   // the next one is filled without reallocation.
   void ReserveLike(const Block& other);
-  // Records a completed row. REQUIRES: every column grew by exactly one value since the last row.
+  // Records a completed row. `raw` must point into a buffer kept alive by KeepAlive() (or outlive
+  // the block). REQUIRES: every column grew by exactly one value since the last row.
   void CommitRow(RowOrigin origin, std::string_view raw);
+  // Keeps an input buffer alive as long as the block: rows' raw bytes point into it (no copy).
+  void KeepAlive(std::shared_ptr<const std::string> buffer);
   // Rolls back columns to rows() values after a partially converted row.
   void RollbackRow();
 
   const RowOrigin& origin(size_t row) const { return origins_[row]; }
-  std::string_view raw(size_t row) const;
+  std::string_view raw(size_t row) const { return raw_[row]; }
 
   CheckpointRanges& checkpoint() { return checkpoint_; }
   const CheckpointRanges& checkpoint() const { return checkpoint_; }
@@ -87,8 +90,8 @@ class Block {
   std::vector<Column> columns_;
   std::vector<uint32_t> present_;
   std::vector<RowOrigin> origins_;
-  std::string raw_;
-  std::vector<uint64_t> raw_ends_;
+  std::vector<std::string_view> raw_;
+  std::vector<std::shared_ptr<const std::string>> buffers_;
   CheckpointRanges checkpoint_;
 };
 

@@ -5,12 +5,14 @@
 namespace sluice {
 
 void CheckpointRanges::Cover(PartitionId p, Offset begin, Offset end) {
-  for (auto& r : ranges) {
-    if (r.partition == p) {
-      SLUICE_CHECK(r.end == begin);
-      r.end = end;
+  SLUICE_CHECK(begin <= end);
+  for (auto it = ranges.rbegin(); it != ranges.rend(); ++it) {
+    if (it->partition != p) continue;
+    if (it->end == begin) {
+      it->end = end;
       return;
     }
+    break;
   }
   ranges.push_back({p, begin, end});
 }
@@ -43,9 +45,16 @@ std::optional<Offset> AckTracker::Ack(PartitionId p, Offset begin, Offset end) {
   SLUICE_CHECK(it_part != parts_.end());
   auto& part = it_part->second;
   if (end == begin) return std::nullopt;
+  // [begin, end) may span several registered ranges (a block holding adjacent pieces).
   auto it = part.ranges.find(begin.value);
-  SLUICE_CHECK(it != part.ranges.end() && it->second.first == end.value && !it->second.second);
-  it->second.second = true;
+  uint64_t pos = begin.value;
+  while (pos < end.value) {
+    SLUICE_CHECK(it != part.ranges.end() && it->first == pos && !it->second.second);
+    it->second.second = true;
+    pos = it->second.first;
+    ++it;
+  }
+  SLUICE_CHECK(pos == end.value);
   const Offset before = part.committed;
   // Release the contiguous acknowledged prefix.
   while (!part.ranges.empty()) {

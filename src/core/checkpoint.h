@@ -30,10 +30,11 @@ struct SourceRange {
   Offset end;    // one past the last position covered
 };
 
-// The set of ranges one block (or batch) covers: at most one range per partition.
+// The set of ranges one block (or batch) covers. With parallel decoding a block may hold several
+// disjoint ranges of one partition (other workers decoded the pieces in between).
 struct CheckpointRanges {
   std::vector<SourceRange> ranges;
-  // Extends the range of `p` to cover [begin, end); ranges of one partition must be contiguous.
+  // Adds [begin, end) of `p`, extending the last range of `p` when contiguous with it.
   void Cover(PartitionId p, Offset begin, Offset end);
   void Merge(const CheckpointRanges& other);
   bool empty() const { return ranges.empty(); }
@@ -49,7 +50,8 @@ class AckTracker {
   // of p (or the Reset start); ranges are registered in source order.
   void Register(PartitionId p, Offset begin, Offset end);
   // Marks [begin, end) acknowledged. Returns the new committable position of p if it advanced.
-  // REQUIRES: the range was registered and not yet acknowledged.
+  // REQUIRES: [begin, end) is exactly one registered range or several adjacent ones, none of
+  // them acknowledged yet.
   std::optional<Offset> Ack(PartitionId p, Offset begin, Offset end);
   // The position up to which everything of p is acknowledged.
   Offset Committed(PartitionId p) const;

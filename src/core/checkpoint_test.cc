@@ -184,10 +184,38 @@ TEST(CheckpointRanges, MergeExtendsEachPartition) {
   EXPECT_EQ(a.ranges[1].partition, kQ);
 }
 
-TEST(CheckpointRangesDeathTest, NonContiguousCoverAborts) {
+// Parallel decoding: a block may hold disjoint pieces of one partition.
+TEST(CheckpointRanges, NonContiguousCoverAddsASecondRange) {
   CheckpointRanges r;
   r.Cover(kP, At(0), At(10));
-  EXPECT_DEATH(r.Cover(kP, At(12), At(20)), "invariant failed");
+  r.Cover(kP, At(20), At(30));
+  ASSERT_EQ(r.ranges.size(), 2u);
+  EXPECT_EQ(r.ranges[0].end, At(10));
+  EXPECT_EQ(r.ranges[1].begin, At(20));
+  EXPECT_EQ(r.ranges[1].end, At(30));
+}
+
+TEST(CheckpointRangesDeathTest, BackwardsRangeAborts) {
+  CheckpointRanges r;
+  EXPECT_DEATH(r.Cover(kP, At(10), At(5)), "invariant failed");
+}
+
+TEST(AckTracker, OneAckMayCoverAdjacentRegisteredRanges) {
+  AckTracker t;
+  t.Reset(kP, At(0));
+  t.Register(kP, At(0), At(10));
+  t.Register(kP, At(10), At(20));
+  t.Register(kP, At(20), At(30));
+  EXPECT_EQ(t.Ack(kP, At(0), At(20)), At(20));
+  EXPECT_EQ(t.InFlight(), 1u);
+}
+
+TEST(AckTrackerDeathTest, AckNotOnRangeBoundariesAborts) {
+  AckTracker t;
+  t.Reset(kP, At(0));
+  t.Register(kP, At(0), At(10));
+  t.Register(kP, At(10), At(20));
+  EXPECT_DEATH((void)t.Ack(kP, At(0), At(15)), "invariant failed");
 }
 
 }  // namespace

@@ -51,11 +51,13 @@ class Rows {
 
   // Appends `line` as a source would hand it: followed by a newline, the next line, and at least
   // JsonReader::kPadding readable bytes.
+  // The buffer is kept alive with the block, as the runner does (rows' raw bytes point into it).
   Status Add(std::string_view line) {
-    std::string buf(line);
-    buf += "\n{\"next\": \"line\"}\n";
-    buf.append(JsonReader::kPadding, ' ');
-    return reader_->AppendRow(std::string_view(buf.data(), line.size()), buf.size(),
+    auto buf = std::make_shared<std::string>(line);
+    *buf += "\n{\"next\": \"line\"}\n";
+    buf->append(JsonReader::kPadding, ' ');
+    block_.KeepAlive(buf);
+    return reader_->AppendRow(std::string_view(buf->data(), line.size()), buf->size(),
                               RowOrigin{PartitionId{0}, ++line_, Offset{0}}, block_);
   }
 

@@ -3,6 +3,8 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+#include <cstring>
 #include <thread>
 #include <unordered_set>
 
@@ -24,6 +26,8 @@ Runner::Runner(const Config& config, const PipelineConfig& pipeline)
 
 Runner::~Runner() = default;
 
+
+
 Status Runner::Prepare() {
   const auto& sink = pipeline_.sink;
   client_ = std::make_unique<ClickHouseClient>(EndpointOf(sink));
@@ -39,10 +43,14 @@ Status Runner::Prepare() {
   JsonReaderOptions ro;
   ro.rename = pipeline_.decode.rename;
   ro.server_timezone = server_.timezone;
-  auto reader = JsonReader::Create(schema_, ro);
-  if (!reader.ok())
-    return reader.status().Context(fmt::format("pipelines.{}.decode.rename", pipeline_.name));
-  reader_ = std::move(reader.value());
+  const size_t threads = static_cast<size_t>(pipeline_.decode.threads);
+  for (size_t i = 0; i < threads; ++i) {
+    auto reader = JsonReader::Create(schema_, ro);
+    if (!reader.ok())
+      return reader.status().Context(fmt::format("pipelines.{}.decode.rename", pipeline_.name));
+    readers_.push_back(std::move(reader.value()));
+  }
+  max_pieces_ = 2 * threads;
 
   auto factory = SourceRegistry().find(pipeline_.source.type);
   if (factory == SourceRegistry().end())
@@ -80,7 +88,6 @@ Status Runner::OnAck(const CheckpointRanges& ranges) {
 
 Status Runner::CutBlock(std::unique_ptr<Block>& block) {
   if (block->checkpoint().empty() && block->rows() == 0) return Status::Ok();
-  for (const auto& r : block->checkpoint().ranges) acks_.Register(r.partition, r.begin, r.end);
   auto next = std::make_unique<Block>(schema_);
   next->ReserveLike(*block);
   Status st = writer_->Submit(std::move(*block));
@@ -88,87 +95,164 @@ Status Runner::CutBlock(std::unique_ptr<Block>& block) {
   return st;
 }
 
-Status Runner::Run(const std::atomic<bool>& stop, const std::atomic<bool>& abort) {
+void Runner::SetFailure(const Status& st) {
+  std::lock_guard lock(mu_);
+  if (failure_.ok()) failure_ = st;
+  failed_ = true;
+  cv_.notify_all();
+}
+
+void Runner::Push(Piece piece) {
+  std::unique_lock lock(mu_);
+  cv_.wait(lock, [&] { return failed_ || pieces_.size() < max_pieces_ || piece.end; });
+  if (failed_ && !piece.end) return;
+  pieces_.push_back(std::move(piece));
+  cv_.notify_all();
+}
+
+bool Runner::Pop(Piece* piece, std::chrono::steady_clock::time_point deadline) {
+  std::unique_lock lock(mu_);
+  if (!cv_.wait_until(lock, deadline, [&] { return !pieces_.empty(); })) return false;
+  *piece = std::move(pieces_.front());
+  if (!piece->end) pieces_.pop_front();  // the end marker stays for every worker to see
+  cv_.notify_all();
+  return true;
+}
+
+Status Runner::QueuePiece(const Chunk& chunk, size_t from, size_t to, uint64_t first_line,
+                          size_t lines) {
+  auto data = std::make_shared<std::string>();
+  data->reserve(to - from + JsonReader::kPadding);
+  data->append(chunk.data.substr(from, to - from));
+  data->append(JsonReader::kPadding, '\0');
+  Piece piece;
+  piece.partition = chunk.partition;
+  piece.begin = Offset{chunk.begin.value + from};
+  piece.first_line = first_line;
+  piece.lines = lines;
+  piece.size = to - from;
+  piece.data = std::move(data);
+  // Registered in source order, before any worker can acknowledge it.
+  acks_.Register(piece.partition, piece.begin, Offset{piece.begin.value + piece.size});
+  Push(std::move(piece));
+  return Status::Ok();
+}
+
+Status Runner::Read(const std::atomic<bool>& stop) {
+  const size_t max_rows = static_cast<size_t>(pipeline_.sink.batch.max_rows);
+  std::unordered_set<uint32_t> seen_partitions;
+  Chunk chunk;
+  while (!stop && !failed_) {
+    auto read = source_->Read(&chunk, std::chrono::milliseconds(100));
+    if (!read.ok()) return read.status();
+    if (*read == ReadResult::kEnd) break;
+    if (*read == ReadResult::kIdle) continue;
+    if (seen_partitions.insert(chunk.partition.value).second) acks_.Reset(chunk.partition, chunk.begin);
+    stats_.bytes_read += chunk.data.size();
+    // Pieces of at most max_rows lines, so a block never has to be cut inside one.
+    const char* base = chunk.data.data();
+    const char* end = base + chunk.data.size();
+    size_t from = 0, lines = 0;
+    uint64_t first_line = chunk.first_line;
+    for (const char* p = base; p < end;) {
+      const void* nl = std::memchr(p, '\n', static_cast<size_t>(end - p));
+      p = nl == nullptr ? end : static_cast<const char*>(nl) + 1;
+      if (++lines == max_rows || p == end) {
+        const size_t to = static_cast<size_t>(p - base);
+        RETURN_IF_ERROR(QueuePiece(chunk, from, to, first_line, lines));
+        first_line += lines;
+        from = to;
+        lines = 0;
+      }
+    }
+  }
+  return Status::Ok();
+}
+
+Status Runner::DecodePiece(JsonReader& reader, const Piece& piece, Block& block) {
+  const std::string_view data(piece.data->data(), piece.size);
+  const size_t capacity = piece.data->size();
+  const std::string name = source_->PartitionName(piece.partition);
+  uint64_t line = piece.first_line, rows = 0, dead = 0;
+  for (size_t pos = 0; pos < data.size();) {
+    size_t nl = data.find('\n', pos);
+    size_t end = nl == std::string_view::npos ? data.size() : nl;
+    std::string_view text = data.substr(pos, end - pos);
+    if (!text.empty() && text.back() == '\r') text.remove_suffix(1);
+    if (text.find_first_not_of(" \t") != std::string_view::npos) {
+      ++rows;
+      RowOrigin origin{piece.partition, line, Offset{piece.begin.value + pos}};
+      Status st = reader.AppendRow(text, capacity - pos, origin, block);
+      if (!st.ok()) {
+        RETURN_IF_ERROR(dead_letter_.Write(name, origin, text, st.message()));
+        ++dead;
+      }
+    }
+    pos = nl == std::string_view::npos ? end : nl + 1;
+    ++line;
+  }
+  block.checkpoint().Cover(piece.partition, piece.begin, Offset{piece.begin.value + piece.size});
+  block.KeepAlive(piece.data);
+  stats_.rows_read += rows;
+  stats_.rows_dead_lettered += dead;
+  return Status::Ok();
+}
+
+Status Runner::Decode(JsonReader& reader) {
   using Clock = std::chrono::steady_clock;
   const auto& batch = pipeline_.sink.batch;
   const auto max_age = std::chrono::milliseconds(batch.max_age_ms);
+  const size_t max_rows = static_cast<size_t>(batch.max_rows);
+  const size_t max_bytes = static_cast<size_t>(batch.max_bytes);
   auto block = std::make_unique<Block>(schema_);
-  auto block_started = Clock::now();
-  std::unordered_set<uint32_t> seen_partitions;
-  Status failure;
-  Chunk chunk;
-
-  while (!stop && failure.ok()) {
-    auto wait = std::chrono::milliseconds(100);
-    auto read = source_->Read(&chunk, wait);
-    if (!read.ok()) {
-      failure = read.status();
-      break;
+  auto started = Clock::now();
+  auto has_content = [&] { return block->rows() > 0 || !block->checkpoint().empty(); };
+  Piece piece;
+  while (!failed_) {
+    const auto deadline = has_content() ? started + max_age : Clock::now() + max_age;
+    if (!Pop(&piece, deadline)) {
+      if (has_content() && Clock::now() >= started + max_age) RETURN_IF_ERROR(CutBlock(block));
+      continue;
     }
-    if (*read == ReadResult::kEnd) break;
-    if (*read == ReadResult::kData) {
-      if (seen_partitions.insert(chunk.partition.value).second)
-        acks_.Reset(chunk.partition, chunk.begin);
-      if (block->rows() == 0 && block->checkpoint().empty()) block_started = Clock::now();
-      stats_.bytes_read += chunk.data.size();
-      const std::string name = source_->PartitionName(chunk.partition);
-      size_t pos = 0;
-      size_t range_begin = 0;  // start (within chunk) of the part not yet covered by a block
-      uint64_t line = chunk.first_line;
-      while (pos < chunk.data.size()) {
-        size_t nl = chunk.data.find('\n', pos);
-        size_t end = nl == std::string_view::npos ? chunk.data.size() : nl;
-        std::string_view text = chunk.data.substr(pos, end - pos);
-        if (!text.empty() && text.back() == '\r') text.remove_suffix(1);
-        const size_t next = nl == std::string_view::npos ? end : nl + 1;
-        bool blank = text.find_first_not_of(" \t") == std::string_view::npos;
-        if (!blank) {
-          stats_.rows_read += 1;
-          RowOrigin origin{chunk.partition, line, Offset{chunk.begin.value + pos}};
-          Status st = reader_->AppendRow(text, chunk.capacity - pos, origin, *block);
-          if (!st.ok()) {
-            Status dl = dead_letter_.Write(name, origin, text, st.message());
-            if (!dl.ok()) {
-              failure = dl;
-              break;
-            }
-            stats_.rows_dead_lettered += 1;
-          }
-        }
-        pos = next;
-        ++line;
-        if (block->rows() >= static_cast<size_t>(batch.max_rows) ||
-            ((block->rows() & 1023) == 0 && block->rows() > 0 &&
-             block->byte_size() >= static_cast<size_t>(batch.max_bytes))) {
-          block->checkpoint().Cover(chunk.partition, Offset{chunk.begin.value + range_begin},
-                                    Offset{chunk.begin.value + pos});
-          range_begin = pos;
-          failure = CutBlock(block);
-          block_started = Clock::now();
-          if (!failure.ok()) break;
-        }
-      }
-      if (!failure.ok()) break;
-      if (range_begin < chunk.data.size())
-        block->checkpoint().Cover(chunk.partition, Offset{chunk.begin.value + range_begin},
-                                  Offset{chunk.begin.value + chunk.data.size()});
-    }
-    if (!block->checkpoint().empty() && Clock::now() - block_started >= max_age) {
-      failure = CutBlock(block);
-      block_started = Clock::now();
-    }
+    if (piece.end) break;
+    if (block->rows() > 0 && (block->rows() + piece.lines > max_rows ||
+                              block->byte_size() + piece.size > max_bytes))
+      RETURN_IF_ERROR(CutBlock(block));
+    if (!has_content()) started = Clock::now();
+    RETURN_IF_ERROR(DecodePiece(reader, piece, *block));
+    if (block->rows() >= max_rows || block->byte_size() >= max_bytes ||
+        Clock::now() >= started + max_age)
+      RETURN_IF_ERROR(CutBlock(block));
   }
-  // Flush what was read, then wait until ClickHouse confirmed all of it.
-  if (failure.ok()) failure = CutBlock(block);
+  if (failed_) return Status::Ok();
+  return CutBlock(block);
+}
+
+Status Runner::Run(const std::atomic<bool>& stop, const std::atomic<bool>& abort) {
+  std::vector<std::thread> workers;
+  for (auto& reader : readers_) {
+    workers.emplace_back([this, r = reader.get()] {
+      Status st = Decode(*r);
+      if (!st.ok()) SetFailure(st);
+    });
+  }
+  Status st = Read(stop);
+  if (!st.ok()) SetFailure(st);
+  Piece end;
+  end.end = true;
+  Push(std::move(end));
+  for (auto& w : workers) w.join();
+  // Wait until ClickHouse confirmed everything that was read; a second signal abandons it.
   std::thread aborter([&] {
     while (!abort && writer_->Pending() > 0) std::this_thread::sleep_for(std::chrono::milliseconds(50));
     if (abort) writer_->Abort();
   });
-  Status drained = writer_->Drain();
-  if (!abort) writer_->Abort();  // wake the watcher if still waiting
+  Status drained = failed_ ? Status::Ok() : writer_->Drain();
+  writer_->Abort();  // stops the sender threads (nothing is pending unless we failed)
   aborter.join();
-  if (failure.ok()) failure = drained;
-  return failure;
+  std::lock_guard lock(mu_);
+  if (!failure_.ok()) return failure_;
+  return drained;
 }
 
 }  // namespace sluice

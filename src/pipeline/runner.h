@@ -1,12 +1,19 @@
 // Runner: one pipeline end to end — source → JSON decode → batches → writer → ack → commit.
 //
-// The reading thread decodes lines into the current block and cuts it by rows, bytes or age;
-// each cut block's source range is registered with the AckTracker before it is handed to the
-// writer, and the source commits only the contiguous acknowledged prefix.
+// The reading thread cuts the source's chunks into pieces of whole lines (at most max_rows lines
+// each), registers each piece's range with the AckTracker in source order, and queues it. Decode
+// workers (one JsonReader each) turn pieces into rows of their own block and cut it by rows,
+// bytes or age; a block may hold several disjoint pieces. Blocks complete in any order; the
+// source commits only the contiguous acknowledged prefix, so parallelism never moves a
+// checkpoint past a gap. The bounded piece queue and the writer's bounded queue are the
+// backpressure: when ClickHouse is slow, workers block in Submit, the queue fills, reading stops.
 #pragma once
 
 #include <atomic>
+#include <condition_variable>
+#include <deque>
 #include <memory>
+#include <mutex>
 #include <string>
 
 #include "clickhouse/client.h"
@@ -36,8 +43,27 @@ class Runner {
   const DeadLetter& dead_letter() const { return dead_letter_; }
 
  private:
+  // Whole lines of one partition, copied out of the source's buffer (plus simdjson padding).
+  struct Piece {
+    PartitionId partition;
+    Offset begin;
+    uint64_t first_line = 0;
+    size_t lines = 0;   // upper bound on the rows it yields
+    size_t size = 0;    // bytes of lines in *data (the rest is padding)
+    std::shared_ptr<const std::string> data;
+    bool end = false;   // no more pieces
+  };
+
   Status CutBlock(std::unique_ptr<Block>& block);
   Status OnAck(const CheckpointRanges& ranges);
+  Status Read(const std::atomic<bool>& stop);
+  Status QueuePiece(const Chunk& chunk, size_t from, size_t to, uint64_t first_line, size_t lines);
+  void Push(Piece piece);
+  // Pops a piece, waiting until `deadline`; false on time-out.
+  bool Pop(Piece* piece, std::chrono::steady_clock::time_point deadline);
+  Status Decode(JsonReader& reader);
+  Status DecodePiece(JsonReader& reader, const Piece& piece, Block& block);
+  void SetFailure(const Status& st);
 
   const Config& config_;
   const PipelineConfig& pipeline_;
@@ -45,11 +71,18 @@ class Runner {
   std::unique_ptr<ClickHouseClient> client_;
   ServerInfo server_;
   SchemaPtr schema_;
-  std::unique_ptr<JsonReader> reader_;
+  std::vector<std::unique_ptr<JsonReader>> readers_;  // one per decode worker
   std::unique_ptr<Source> source_;
   DeadLetter dead_letter_;
   AckTracker acks_;
   std::unique_ptr<Writer> writer_;
+
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<Piece> pieces_;
+  size_t max_pieces_ = 4;
+  Status failure_;
+  std::atomic<bool> failed_{false};
 };
 
 // Builds the HTTP endpoint of a sink (credentials included; never log it whole).
