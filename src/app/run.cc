@@ -29,10 +29,11 @@ std::string Human(double v) {
 
 int RunCommand(const Config& config, const RunOptions& options, const std::atomic<bool>& stop,
                const std::atomic<bool>& abort) {
+  ByteBudget budget(static_cast<uint64_t>(config.memory_budget_bytes));
   std::vector<std::unique_ptr<Runner>> runners;
   for (const auto& p : config.pipelines) {
     if (!Selected(options.only, p.name)) continue;
-    auto r = std::make_unique<Runner>(config, p);
+    auto r = std::make_unique<Runner>(config, p, budget);
     Status st = r->Prepare();
     if (!st.ok()) {
       std::fprintf(stderr, "sluice: %s\n", st.message().c_str());

@@ -45,6 +45,7 @@ Status Writer::Submit(Block block) {
   if (!failure_.ok()) return failure_;
   if (aborted_) return Status(Code::kCancelled, "writer aborted");
   queue_.emplace_back(next_seq_++, std::move(block));
+  stats_.SetWriterDepth(queue_.size(), in_flight_);
   cv_.notify_all();
   return Status::Ok();
 }
@@ -78,6 +79,7 @@ void Writer::SenderLoop() {
       item = std::move(queue_.front());
       queue_.pop_front();
       ++in_flight_;
+      stats_.SetWriterDepth(queue_.size(), in_flight_);
     }
     cv_.notify_all();
     const Block& block = item.second;
@@ -85,12 +87,13 @@ void Writer::SenderLoop() {
     if (st.ok()) {
       // Rows sent to the dead-letter file must be durable before their positions are committed.
       if (dead_letter_.count() > 0) st = dead_letter_.Sync();
-      if (st.ok()) st = on_ack_(block.checkpoint());
+      if (st.ok()) st = on_ack_(block);
     }
     if (!st.ok() && st.code() != Code::kCancelled) Fail(st);
     {
       std::lock_guard lock(mu_);
       --in_flight_;
+      stats_.SetWriterDepth(queue_.size(), in_flight_);
     }
     cv_.notify_all();
   }
@@ -132,18 +135,22 @@ Status Writer::SendBlock(const Block& block, const std::string& query_id) {
   for (int attempt = 1;; ++attempt) {
     if (aborted_) return Status(Code::kCancelled, "aborted");
     auto conn = client_.pool().Acquire();
+    const auto sent = std::chrono::steady_clock::now();
     HttpResponse r = conn->Post(params, body);
     Classified c = Classify(r);
     if (c.cls == ErrorClass::kOk) {
       client_.pool().Release(std::move(conn));
       stats_.rows_inserted += block.rows();
       stats_.batches += 1;
+      stats_.insert_seconds.Observe(
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - sent).count());
       return Status::Ok();
     }
     conn.reset();  // never reuse a connection that saw a failure
     switch (c.cls) {
       case ErrorClass::kRetryable:
         stats_.retries += 1;
+        stats_.retry_reasons.Add(c.reason);
         if (attempt == 1 || attempt % 10 == 0)
           spdlog::warn("[{}] INSERT of {} rows failed ({}): {} — retrying (attempt {})",
                        options_.pipeline, block.rows(), c.reason, c.message, attempt);

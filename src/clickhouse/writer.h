@@ -43,7 +43,7 @@ struct WriterOptions {
 
 class Writer {
  public:
-  using AckFn = std::function<Status(const CheckpointRanges&)>;
+  using AckFn = std::function<Status(const Block&)>;  // block.checkpoint() is confirmed
   using NameFn = std::function<std::string(PartitionId)>;
 
   Writer(ClickHouseClient& client, WriterOptions options, DeadLetter& dead_letter,

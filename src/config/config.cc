@@ -14,6 +14,7 @@
 #include <fmt/format.h>
 #include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
+#include <arpa/inet.h>
 
 #include <algorithm>
 #include <cctype>
@@ -260,6 +261,13 @@ Rule Check(std::string doc, std::vector<std::string> keys, F fn) {
               }};
 }
 
+std::string Printable(std::string_view s);  // below, with the other message helpers
+
+bool IsIpAddress(const std::string& text) {
+  unsigned char buf[sizeof(in6_addr)];
+  return inet_pton(AF_INET, text.c_str(), buf) == 1 || inet_pton(AF_INET6, text.c_str(), buf) == 1;
+}
+
 bool IsPipelineName(const std::string& name) {
   return !name.empty() && std::all_of(name.begin(), name.end(), [](unsigned char c) {
     return std::isalnum(c) || c == '_' || c == '-';
@@ -448,6 +456,36 @@ const Section& PipelineSchema() {
   return s;
 }
 
+const Section& MetricsSchema() {
+  static const Section s{
+      typeid(MetricsConfig),
+      "The HTTP endpoint for monitoring: `GET /metrics` (Prometheus text format), `/health` "
+      "(200 while the process runs) and `/ready` (200 while every pipeline is running, 503 while "
+      "starting or draining).",
+      {
+          String("address", &MetricsConfig::address)
+              .Default("127.0.0.1")
+              .NonEmpty()
+              .Doc("IPv4 or IPv6 address the endpoint listens on; `0.0.0.0` for every interface."),
+          Int("port", &MetricsConfig::port)
+              .Default(0)
+              .Between(0, 65535)
+              .Doc("TCP port of the endpoint; `0` disables it. Prometheus' registry lists `9464` "
+                   "for OpenTelemetry exporters, a reasonable choice."),
+      },
+      {
+          Check<MetricsConfig>("`address` must be a numeric IPv4 or IPv6 address.", {"address"},
+                               [](const MetricsConfig& m) -> std::optional<std::string> {
+                                 if (IsIpAddress(m.address)) return std::nullopt;
+                                 return fmt::format("must be a numeric IPv4 or IPv6 address, got "
+                                                    "'{}'",
+                                                    Printable(m.address));
+                               }),
+      },
+  };
+  return s;
+}
+
 const Section& RootSchema() {
   static const Section s{
       typeid(Config),
@@ -461,6 +499,13 @@ const Section& RootSchema() {
           Enum("log_level", &Config::log_level, {"trace", "debug", "info", "warn", "error"})
               .Default("info")
               .Doc("Least severe level of log messages that are written."),
+          Bytes("memory_budget_bytes", &Config::memory_budget_bytes)
+              .Default(kGiB)
+              .Between(16 * kMiB, 1024 * kGiB)
+              .Doc("Bytes all pipelines together may hold between reading and ClickHouse's "
+                   "confirmation. When it is spent, reading pauses (backpressure) until batches "
+                   "are confirmed; so when ClickHouse is slow or down, memory stays flat."),
+          Sub("metrics", &Config::metrics, MetricsSchema()),
           SectionMap("pipelines", &Config::pipelines, &PipelineConfig::name, PipelineSchema())
               .Required()
               .NonEmpty()

@@ -68,9 +68,17 @@ struct PipelineConfig {
   DeadLetterConfig dead_letter;
 };
 
+// The HTTP endpoint serving /metrics (Prometheus text), /health and /ready.
+struct MetricsConfig {
+  std::string address = "127.0.0.1";  // IPv4 or IPv6 address to bind
+  int64_t port = 0;                    // 0: no endpoint
+};
+
 struct Config {
   std::string state_dir = "./sluice-state";
   std::string log_level = "info";
+  int64_t memory_budget_bytes = int64_t{1} << 30;
+  MetricsConfig metrics;
   std::vector<PipelineConfig> pipelines;  // in file order
 };
 

@@ -76,6 +76,10 @@ class Block {
   const RowOrigin& origin(size_t row) const { return origins_[row]; }
   std::string_view raw(size_t row) const { return raw_[row]; }
 
+  // Bytes of the global memory budget this block holds until it is acknowledged.
+  uint64_t& budget_charge() { return budget_charge_; }
+  uint64_t budget_charge() const { return budget_charge_; }
+
   CheckpointRanges& checkpoint() { return checkpoint_; }
   const CheckpointRanges& checkpoint() const { return checkpoint_; }
 
@@ -93,6 +97,7 @@ class Block {
   std::vector<std::string_view> raw_;
   std::vector<std::shared_ptr<const std::string>> buffers_;
   CheckpointRanges checkpoint_;
+  uint64_t budget_charge_ = 0;
 };
 
 }  // namespace sluice

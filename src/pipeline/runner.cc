@@ -21,8 +21,8 @@ HttpEndpoint EndpointOf(const SinkConfig& sink) {
   return e;
 }
 
-Runner::Runner(const Config& config, const PipelineConfig& pipeline)
-    : config_(config), pipeline_(pipeline) {}
+Runner::Runner(const Config& config, const PipelineConfig& pipeline, ByteBudget& budget)
+    : config_(config), pipeline_(pipeline), budget_(budget) {}
 
 Runner::~Runner() = default;
 
@@ -72,13 +72,14 @@ Status Runner::Prepare() {
   wo.max_backoff = std::chrono::milliseconds(sink.retry.max_backoff_ms);
   writer_ = std::make_unique<Writer>(
       *client_, wo, dead_letter_, stats_,
-      [this](const CheckpointRanges& r) { return OnAck(r); },
+      [this](const Block& b) { return OnAck(b); },
       [this](PartitionId p) { return source_->PartitionName(p); });
   return Status::Ok();
 }
 
-Status Runner::OnAck(const CheckpointRanges& ranges) {
-  for (const auto& r : ranges.ranges) {
+Status Runner::OnAck(const Block& block) {
+  budget_.Release(block.budget_charge());
+  for (const auto& r : block.checkpoint().ranges) {
     if (auto upto = acks_.Ack(r.partition, r.begin, r.end)) {
       RETURN_IF_ERROR(source_->Commit(r.partition, *upto));
     }
@@ -120,7 +121,7 @@ bool Runner::Pop(Piece* piece, std::chrono::steady_clock::time_point deadline) {
 }
 
 Status Runner::QueuePiece(const Chunk& chunk, size_t from, size_t to, uint64_t first_line,
-                          size_t lines) {
+                          size_t lines, const std::atomic<bool>& stop) {
   auto data = std::make_shared<std::string>();
   data->reserve(to - from + JsonReader::kPadding);
   data->append(chunk.data.substr(from, to - from));
@@ -132,6 +133,9 @@ Status Runner::QueuePiece(const Chunk& chunk, size_t from, size_t to, uint64_t f
   piece.lines = lines;
   piece.size = to - from;
   piece.data = std::move(data);
+  // Decoded columns take about as much memory again as the raw bytes they came from.
+  piece.charge = 2 * piece.data->capacity();
+  if (!budget_.Acquire(piece.charge, [&] { return failed_ || stop; })) return Status::Ok();
   // Registered in source order, before any worker can acknowledge it.
   acks_.Register(piece.partition, piece.begin, Offset{piece.begin.value + piece.size});
   Push(std::move(piece));
@@ -159,7 +163,7 @@ Status Runner::Read(const std::atomic<bool>& stop) {
       p = nl == nullptr ? end : static_cast<const char*>(nl) + 1;
       if (++lines == max_rows || p == end) {
         const size_t to = static_cast<size_t>(p - base);
-        RETURN_IF_ERROR(QueuePiece(chunk, from, to, first_line, lines));
+        RETURN_IF_ERROR(QueuePiece(chunk, from, to, first_line, lines, stop));
         first_line += lines;
         from = to;
         lines = 0;
@@ -193,6 +197,7 @@ Status Runner::DecodePiece(JsonReader& reader, const Piece& piece, Block& block)
   }
   block.checkpoint().Cover(piece.partition, piece.begin, Offset{piece.begin.value + piece.size});
   block.KeepAlive(piece.data);
+  block.budget_charge() += piece.charge;
   stats_.rows_read += rows;
   stats_.rows_dead_lettered += dead;
   return Status::Ok();
@@ -236,20 +241,27 @@ Status Runner::Run(const std::atomic<bool>& stop, const std::atomic<bool>& abort
       if (!st.ok()) SetFailure(st);
     });
   }
+  // A second signal (abort) gives up on batches ClickHouse has not confirmed: they stay
+  // uncommitted and are read again next time.
+  std::atomic<bool> done{false};
+  std::thread watcher([&] {
+    while (!done && !abort) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    if (abort && !done) {
+      SetFailure(Status(Code::kCancelled, "aborted before every batch was confirmed"));
+      writer_->Abort();
+    }
+  });
   Status st = Read(stop);
   if (!st.ok()) SetFailure(st);
   Piece end;
   end.end = true;
   Push(std::move(end));
   for (auto& w : workers) w.join();
-  // Wait until ClickHouse confirmed everything that was read; a second signal abandons it.
-  std::thread aborter([&] {
-    while (!abort && writer_->Pending() > 0) std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    if (abort) writer_->Abort();
-  });
+  // Wait until ClickHouse confirmed everything that was read.
   Status drained = failed_ ? Status::Ok() : writer_->Drain();
+  done = true;
+  watcher.join();
   writer_->Abort();  // stops the sender threads (nothing is pending unless we failed)
-  aborter.join();
   std::lock_guard lock(mu_);
   if (!failure_.ok()) return failure_;
   return drained;

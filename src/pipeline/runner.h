@@ -20,6 +20,7 @@
 #include "clickhouse/writer.h"
 #include "config/config.h"
 #include "formats/json_reader.h"
+#include "pipeline/budget.h"
 #include "pipeline/dead_letter.h"
 #include "pipeline/source.h"
 #include "pipeline/stats.h"
@@ -28,7 +29,8 @@ namespace sluice {
 
 class Runner {
  public:
-  Runner(const Config& config, const PipelineConfig& pipeline);
+  // `budget` is shared by every pipeline of the process and must outlive the runner.
+  Runner(const Config& config, const PipelineConfig& pipeline, ByteBudget& budget);
   ~Runner();
 
   // Connects, reads the table schema, opens the source and the dead-letter file.
@@ -41,6 +43,8 @@ class Runner {
   const PipelineConfig& config() const { return pipeline_; }
   const ServerInfo& server() const { return server_; }
   const DeadLetter& dead_letter() const { return dead_letter_; }
+  // Pieces read and waiting for a decode worker.
+  size_t QueuedPieces() const { std::lock_guard lock(mu_); return pieces_.size(); }
 
  private:
   // Whole lines of one partition, copied out of the source's buffer (plus simdjson padding).
@@ -50,14 +54,16 @@ class Runner {
     uint64_t first_line = 0;
     size_t lines = 0;   // upper bound on the rows it yields
     size_t size = 0;    // bytes of lines in *data (the rest is padding)
+    uint64_t charge = 0;  // bytes taken from the budget for it
     std::shared_ptr<const std::string> data;
     bool end = false;   // no more pieces
   };
 
   Status CutBlock(std::unique_ptr<Block>& block);
-  Status OnAck(const CheckpointRanges& ranges);
+  Status OnAck(const Block& block);
   Status Read(const std::atomic<bool>& stop);
-  Status QueuePiece(const Chunk& chunk, size_t from, size_t to, uint64_t first_line, size_t lines);
+  Status QueuePiece(const Chunk& chunk, size_t from, size_t to, uint64_t first_line, size_t lines,
+                    const std::atomic<bool>& stop);
   void Push(Piece piece);
   // Pops a piece, waiting until `deadline`; false on time-out.
   bool Pop(Piece* piece, std::chrono::steady_clock::time_point deadline);
@@ -67,6 +73,7 @@ class Runner {
 
   const Config& config_;
   const PipelineConfig& pipeline_;
+  ByteBudget& budget_;
   PipelineStats stats_;
   std::unique_ptr<ClickHouseClient> client_;
   ServerInfo server_;
@@ -77,7 +84,7 @@ class Runner {
   AckTracker acks_;
   std::unique_ptr<Writer> writer_;
 
-  std::mutex mu_;
+  mutable std::mutex mu_;
   std::condition_variable cv_;
   std::deque<Piece> pieces_;
   size_t max_pieces_ = 4;

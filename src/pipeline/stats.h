@@ -1,10 +1,97 @@
-// Counters of one pipeline, updated by its threads and read by the progress line and summary.
+// Counters of one pipeline, updated by its threads and read by the progress line, the summary and
+// the /metrics endpoint (server/metrics.h).
 #pragma once
 
+#include <array>
 #include <atomic>
 #include <cstdint>
+#include <map>
+#include <mutex>
+#include <string>
 
 namespace sluice {
+
+// Durations in fixed buckets (Prometheus histogram), lock-free.
+class LatencyHistogram {
+ public:
+  // Upper bounds in seconds; a final +Inf bucket follows.
+  static constexpr std::array<double, 13> kBounds{0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5,
+                                                  1,     2.5,  5,     10,   30,   60};
+  static constexpr size_t kBuckets = kBounds.size() + 1;
+
+  struct Snapshot {
+    std::array<uint64_t, kBuckets> counts{};  // per bucket, not cumulative
+    uint64_t count = 0;
+    double sum = 0;  // seconds
+  };
+
+  void Observe(double seconds) {
+    size_t i = 0;
+    while (i < kBounds.size() && seconds > kBounds[i]) ++i;
+    buckets_[i].fetch_add(1, std::memory_order_relaxed);
+    const double us = seconds > 0 ? seconds * 1e6 : 0;
+    sum_us_.fetch_add(static_cast<uint64_t>(us + 0.5), std::memory_order_relaxed);
+  }
+
+  Snapshot Read() const {
+    Snapshot s;
+    for (size_t i = 0; i < kBuckets; ++i) {
+      s.counts[i] = buckets_[i].load(std::memory_order_relaxed);
+      s.count += s.counts[i];
+    }
+    s.sum = static_cast<double>(sum_us_.load(std::memory_order_relaxed)) / 1e6;
+    return s;
+  }
+
+ private:
+  std::array<std::atomic<uint64_t>, kBuckets> buckets_{};
+  std::atomic<uint64_t> sum_us_{0};
+};
+
+// Counts by a short label (e.g. retry reasons: "code_252", "http_503", "connect").
+class LabelCounter {
+ public:
+  void Add(const std::string& label, uint64_t n = 1) {
+    std::lock_guard lock(mu_);
+    counts_[label] += n;
+  }
+  std::map<std::string, uint64_t> Read() const {
+    std::lock_guard lock(mu_);
+    return counts_;
+  }
+
+ private:
+  mutable std::mutex mu_;
+  std::map<std::string, uint64_t> counts_;
+};
+
+// Bytes whose positions the source may commit (the contiguous acknowledged prefix), per
+// partition, measured from where reading of the partition started.
+class CommitProgress {
+ public:
+  // Reading of `partition` starts at `start` (the position it resumes from).
+  void Start(uint32_t partition, uint64_t start) {
+    std::lock_guard lock(mu_);
+    positions_[partition] = start;
+  }
+  // `partition` is committable up to `upto`. Calls may arrive out of order: only advances count.
+  void Advance(uint32_t partition, uint64_t upto) {
+    std::lock_guard lock(mu_);
+    auto it = positions_.find(partition);
+    if (it == positions_.end() || upto <= it->second) return;
+    bytes_ += upto - it->second;
+    it->second = upto;
+  }
+  uint64_t bytes() const {
+    std::lock_guard lock(mu_);
+    return bytes_;
+  }
+
+ private:
+  mutable std::mutex mu_;
+  std::map<uint32_t, uint64_t> positions_;
+  uint64_t bytes_ = 0;
+};
 
 struct PipelineStats {
   std::atomic<uint64_t> bytes_read{0};
@@ -13,6 +100,17 @@ struct PipelineStats {
   std::atomic<uint64_t> rows_dead_lettered{0};
   std::atomic<uint64_t> batches{0};            // INSERTs confirmed
   std::atomic<uint64_t> retries{0};            // INSERT attempts that failed and were retried
+  LabelCounter retry_reasons;                  // the same attempts by Classified::reason
+  LatencyHistogram insert_seconds;             // duration of each confirmed INSERT request
+  CommitProgress committed;                    // checkpoint lag = bytes_read - committed.bytes()
+  // Writer gauges: batches waiting for a sender, and INSERTs being sent (with their retries).
+  std::atomic<uint64_t> queued_batches{0};
+  std::atomic<uint64_t> inflight_batches{0};
+
+  void SetWriterDepth(size_t queued, size_t inflight) {
+    queued_batches.store(queued, std::memory_order_relaxed);
+    inflight_batches.store(inflight, std::memory_order_relaxed);
+  }
 };
 
 }  // namespace sluice
