@@ -8,6 +8,7 @@
 
 #include "app/commands.h"
 #include "pipeline/runner.h"
+#include "server/endpoint.h"
 
 namespace sluice {
 namespace {
@@ -31,6 +32,12 @@ int RunCommand(const Config& config, const RunOptions& options, const std::atomi
                const std::atomic<bool>& abort) {
   ByteBudget budget(static_cast<uint64_t>(config.memory_budget_bytes));
   std::vector<std::unique_ptr<Runner>> runners;
+  // Declared after the runners and the budget it reads, so it stops first.
+  MonitoringEndpoint endpoint(budget, stop);
+  if (Status st = endpoint.Start(config.metrics); !st.ok()) {
+    std::fprintf(stderr, "sluice: %s\n", st.message().c_str());
+    return 1;
+  }
   for (const auto& p : config.pipelines) {
     if (!Selected(options.only, p.name)) continue;
     auto r = std::make_unique<Runner>(config, p, budget);
@@ -39,10 +46,11 @@ int RunCommand(const Config& config, const RunOptions& options, const std::atomi
       std::fprintf(stderr, "sluice: %s\n", st.message().c_str());
       return 1;
     }
-    spdlog::info("pipeline '{}': {} → {}.{} on ClickHouse {} at {}", p.name,
-                 p.source.type == "file" ? fmt::format("{} file(s)", p.source.paths.size())
-                                         : p.source.type,
-                 p.sink.database, p.sink.table, r->server().version, p.sink.url);
+    spdlog::info(
+        "pipeline prepared pipeline={} source={} table={}.{} clickhouse={} url={}", p.name,
+        p.source.type == "file" ? fmt::format("file({})", p.source.paths.size()) : p.source.type,
+        p.sink.database, p.sink.table, r->server().version, p.sink.url);
+    endpoint.Add(r.get());
     runners.push_back(std::move(r));
   }
 
@@ -50,7 +58,11 @@ int RunCommand(const Config& config, const RunOptions& options, const std::atomi
   std::vector<Status> results(runners.size());
   std::vector<std::thread> threads;
   for (size_t i = 0; i < runners.size(); ++i)
-    threads.emplace_back([&, i] { results[i] = runners[i]->Run(stop, abort); });
+    threads.emplace_back([&, i] {
+      results[i] = runners[i]->Run(stop, abort);
+      endpoint.PipelineFinished();
+    });
+  endpoint.SetRunning();
 
   std::atomic<bool> finished{false};
   std::thread progress;

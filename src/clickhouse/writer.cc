@@ -127,16 +127,28 @@ Status Writer::SendBlock(const Block& block, const std::string& query_id) {
   const std::string sql =
       fmt::format("INSERT INTO {}.{} ({}) FORMAT Native", QuoteIdentifier(options_.database),
                   QuoteIdentifier(options_.table), column_list);
-  const std::string params =
+  std::string params =
       "query=" + UrlEncode(sql) + "&query_id=" + UrlEncode(query_id) + settings_params_;
   std::string body;
   EncodeNative(block, columns, options_.native, body);
+  std::vector<std::string> headers;
+  if (options_.compression == BodyCompression::kLz4) {
+    std::string framed;
+    CompressLz4Block(body, framed);
+    body.swap(framed);
+    params += "&decompress=1";
+  } else if (options_.compression == BodyCompression::kGzip) {
+    std::string gz;
+    RETURN_IF_ERROR(GzipBody(body, gz));
+    body.swap(gz);
+    headers.push_back("Content-Encoding: gzip");
+  }
 
   for (int attempt = 1;; ++attempt) {
     if (aborted_) return Status(Code::kCancelled, "aborted");
     auto conn = client_.pool().Acquire();
     const auto sent = std::chrono::steady_clock::now();
-    HttpResponse r = conn->Post(params, body);
+    HttpResponse r = conn->Post(params, body, headers);
     Classified c = Classify(r);
     if (c.cls == ErrorClass::kOk) {
       client_.pool().Release(std::move(conn));

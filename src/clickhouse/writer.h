@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "clickhouse/client.h"
+#include "clickhouse/compression.h"
 #include "core/block.h"
 #include "formats/native_writer.h"
 #include "pipeline/dead_letter.h"
@@ -39,6 +40,9 @@ struct WriterOptions {
   std::chrono::milliseconds initial_backoff{100};
   std::chrono::milliseconds max_backoff{10000};
   NativeOptions native;
+  // Request body encoding: lz4 = ClickHouse's compressed blocks (`decompress=1`), gzip =
+  // `Content-Encoding: gzip`. The body is compressed once per batch and re-sent as is on retries.
+  BodyCompression compression = BodyCompression::kNone;
 };
 
 class Writer {

@@ -54,6 +54,7 @@ struct SinkConfig {
   int64_t request_timeout_ms = 300000;
   int64_t max_in_flight = 2;
   std::map<std::string, std::string> settings;  // extra ClickHouse settings for every INSERT
+  std::string compression = "none";             // "none" | "lz4" | "gzip": INSERT body encoding
 };
 
 struct DeadLetterConfig {

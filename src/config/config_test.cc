@@ -92,6 +92,7 @@ TEST(ConfigDefaults, MinimalConfigGetsEveryDefault) {
   EXPECT_EQ(p.sink.request_timeout_ms, 300000);
   EXPECT_EQ(p.sink.max_in_flight, 2);
   EXPECT_TRUE(p.sink.settings.empty());
+  EXPECT_EQ(p.sink.compression, "none");
 
   EXPECT_EQ(p.dead_letter.path, "./sluice-state/clicks.dead-letter.ndjson");
 }
@@ -120,6 +121,7 @@ TEST(ConfigDefaults, SchemaDefaultsAgreeWithTheStructInitializers) {
   EXPECT_EQ(p.sink.connect_timeout_ms, sink.connect_timeout_ms);
   EXPECT_EQ(p.sink.request_timeout_ms, sink.request_timeout_ms);
   EXPECT_EQ(p.sink.max_in_flight, sink.max_in_flight);
+  EXPECT_EQ(p.sink.compression, sink.compression);
 }
 
 TEST(ConfigDefaults, DerivedPathsUseStateDirAndPipelineName) {
@@ -172,6 +174,7 @@ pipelines:
       request_timeout_ms: 86400000
       max_in_flight: 64
       settings: {async_insert: 1, wait_for_async_insert: 0}
+      compression: lz4
     dead_letter:
       path: /dead.ndjson
 )");
@@ -200,6 +203,7 @@ pipelines:
   EXPECT_EQ(p.sink.max_in_flight, 64);
   EXPECT_EQ(p.sink.settings, (std::map<std::string, std::string>{{"async_insert", "1"},
                                                                  {"wait_for_async_insert", "0"}}));
+  EXPECT_EQ(p.sink.compression, "lz4");
   EXPECT_EQ(p.dead_letter.path, "/dead.ndjson");
 }
 
@@ -327,6 +331,9 @@ TEST(ConfigErrors, EnumListsAllowedValues) {
             "pipelines.p.source.type: must be one of file, stdin, got 'kafka' (line 3)");
   EXPECT_EQ(Error(std::string("log_level: loud\n") + kMinimal),
             "log_level: must be one of trace, debug, info, warn, error, got 'loud' (line 1)");
+  EXPECT_EQ(
+      Error(WithSink("      compression: zstd\n")),
+      "pipelines.clicks.sink.compression: must be one of none, lz4, gzip, got 'zstd' (line 8)");
 }
 
 TEST(ConfigErrors, FileSourceNeedsPaths) {
@@ -592,6 +599,30 @@ TEST(ConfigReference, RowsShowTypeDefaultBoundAndDescription) {
                        "`<state_dir>/<pipeline>.checkpoint`"));
   EXPECT_TRUE(Contains(ReferenceRow(reference, "pipelines.<name>.sink", "password"), "Secret"));
   EXPECT_TRUE(Contains(reference, "`max_backoff_ms` must be at least `initial_backoff_ms`."));
+}
+
+// --- metrics -------------------------------------------------------------------------------------
+
+TEST(ConfigMetrics, EndpointIsOffByDefaultAndBindsLoopback) {
+  const Config c = Parse(kMinimal);
+  EXPECT_EQ(c.metrics.port, 0);
+  EXPECT_EQ(c.metrics.address, "127.0.0.1");
+  EXPECT_EQ(c.metrics.port, MetricsConfig{}.port);
+  EXPECT_EQ(c.metrics.address, MetricsConfig{}.address);
+}
+
+TEST(ConfigMetrics, AddressAndPortAreRead) {
+  const Config c = Parse(std::string("metrics: {address: '::1', port: 9464}\n") + kMinimal);
+  EXPECT_EQ(c.metrics.address, "::1");
+  EXPECT_EQ(c.metrics.port, 9464);
+}
+
+TEST(ConfigMetrics, PortAndAddressAreChecked) {
+  EXPECT_EQ(Error(std::string("metrics: {port: 65536}\n") + kMinimal),
+            "metrics.port: must be between 0 and 65535, got 65536 (line 1)");
+  EXPECT_EQ(Error(std::string("metrics: {address: localhost}\n") + kMinimal),
+            "metrics.address: must be a numeric IPv4 or IPv6 address, got 'localhost' (line 1)");
+  EXPECT_NE(ReferenceRow(ConfigReference(), "metrics", "port"), "");
 }
 
 }  // namespace

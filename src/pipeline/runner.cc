@@ -70,6 +70,7 @@ Status Runner::Prepare() {
   wo.max_in_flight = static_cast<int>(sink.max_in_flight);
   wo.initial_backoff = std::chrono::milliseconds(sink.retry.initial_backoff_ms);
   wo.max_backoff = std::chrono::milliseconds(sink.retry.max_backoff_ms);
+  wo.compression = BodyCompressionFromName(sink.compression);
   writer_ = std::make_unique<Writer>(
       *client_, wo, dead_letter_, stats_,
       [this](const Block& b) { return OnAck(b); },
@@ -82,6 +83,7 @@ Status Runner::OnAck(const Block& block) {
   for (const auto& r : block.checkpoint().ranges) {
     if (auto upto = acks_.Ack(r.partition, r.begin, r.end)) {
       RETURN_IF_ERROR(source_->Commit(r.partition, *upto));
+      stats_.committed.Advance(r.partition.value, upto->value);
     }
   }
   return Status::Ok();
@@ -151,7 +153,10 @@ Status Runner::Read(const std::atomic<bool>& stop) {
     if (!read.ok()) return read.status();
     if (*read == ReadResult::kEnd) break;
     if (*read == ReadResult::kIdle) continue;
-    if (seen_partitions.insert(chunk.partition.value).second) acks_.Reset(chunk.partition, chunk.begin);
+    if (seen_partitions.insert(chunk.partition.value).second) {
+      acks_.Reset(chunk.partition, chunk.begin);
+      stats_.committed.Start(chunk.partition.value, chunk.begin.value);
+    }
     stats_.bytes_read += chunk.data.size();
     // Pieces of at most max_rows lines, so a block never has to be cut inside one.
     const char* base = chunk.data.data();

@@ -44,7 +44,10 @@ class Runner {
   const ServerInfo& server() const { return server_; }
   const DeadLetter& dead_letter() const { return dead_letter_; }
   // Pieces read and waiting for a decode worker.
-  size_t QueuedPieces() const { std::lock_guard lock(mu_); return pieces_.size(); }
+  size_t QueuedPieces() const {
+    std::lock_guard lock(mu_);
+    return pieces_.size();
+  }
 
  private:
   // Whole lines of one partition, copied out of the source's buffer (plus simdjson padding).

@@ -16,7 +16,7 @@ class LatencyHistogram {
  public:
   // Upper bounds in seconds; a final +Inf bucket follows.
   static constexpr std::array<double, 13> kBounds{0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5,
-                                                  1,     2.5,  5,     10,   30,   60};
+                                                  1,     2.5,  5,     10,   30,  60};
   static constexpr size_t kBuckets = kBounds.size() + 1;
 
   struct Snapshot {
@@ -95,14 +95,14 @@ class CommitProgress {
 
 struct PipelineStats {
   std::atomic<uint64_t> bytes_read{0};
-  std::atomic<uint64_t> rows_read{0};          // non-blank input lines
-  std::atomic<uint64_t> rows_inserted{0};      // confirmed by ClickHouse
+  std::atomic<uint64_t> rows_read{0};      // non-blank input lines
+  std::atomic<uint64_t> rows_inserted{0};  // confirmed by ClickHouse
   std::atomic<uint64_t> rows_dead_lettered{0};
-  std::atomic<uint64_t> batches{0};            // INSERTs confirmed
-  std::atomic<uint64_t> retries{0};            // INSERT attempts that failed and were retried
-  LabelCounter retry_reasons;                  // the same attempts by Classified::reason
-  LatencyHistogram insert_seconds;             // duration of each confirmed INSERT request
-  CommitProgress committed;                    // checkpoint lag = bytes_read - committed.bytes()
+  std::atomic<uint64_t> batches{0};  // INSERTs confirmed
+  std::atomic<uint64_t> retries{0};  // INSERT attempts that failed and were retried
+  LabelCounter retry_reasons;        // the same attempts by Classified::reason
+  LatencyHistogram insert_seconds;   // duration of each confirmed INSERT request
+  CommitProgress committed;          // checkpoint lag = bytes_read - committed.bytes()
   // Writer gauges: batches waiting for a sender, and INSERTs being sent (with their retries).
   std::atomic<uint64_t> queued_batches{0};
   std::atomic<uint64_t> inflight_batches{0};

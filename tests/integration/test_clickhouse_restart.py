@@ -30,7 +30,7 @@ try:
     print(err[-3000:])
     lib.check(proc.returncode == 0, "sluice finishes with exit 0 (got %d)" % proc.returncode)
     n = ch.count("default.restart")
-    distinct = int(ch.scalar("SELECT uniqExact(click_id) FROM default.restart"))
+    distinct = int(ch.scalar("SELECT uniqExact(toString(click_id)) FROM default.restart"))
     lib.check(distinct == ROWS, "every row arrived: %d distinct click_ids of %d (%d rows)" % (distinct, ROWS, n))
     retries = [l for l in out.splitlines() if l.strip().startswith("restart")]
     lib.check(retries and int(retries[0].split()[5]) > 0, "the summary counts retries: %s" % retries)

@@ -24,7 +24,7 @@ lib.check(os.path.exists(checkpoint), "a checkpoint was committed before the kil
 p = lib.run_sluice(["run", cfg])
 lib.check(p.returncode == 0, "the rerun exits 0")
 n = ch.count("default.sigkill")
-distinct = int(ch.scalar("SELECT uniqExact(click_id) FROM default.sigkill"))
+distinct = int(ch.scalar("SELECT uniqExact(toString(click_id)) FROM default.sigkill"))
 lib.check(distinct == ROWS, "every row is present after the rerun: %d distinct of %d" % (distinct, ROWS))
 lib.check(n - ROWS <= 10000 * 3, "duplicates are only the unacknowledged tail: %d extra rows" % (n - ROWS))
 
