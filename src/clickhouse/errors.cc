@@ -35,6 +35,8 @@ constexpr CodeRule kRules[] = {
     {999, ErrorClass::kRetryable, "KEEPER_EXCEPTION"},
     // Permanent: the request can never succeed as configured.
     {10, ErrorClass::kPermanent, "NOT_FOUND_COLUMN_IN_BLOCK"},
+    // Re-sending the same bytes cannot fix a checksum the server computes differently.
+    {40, ErrorClass::kPermanent, "CHECKSUM_DOESNT_MATCH"},
     {16, ErrorClass::kPermanent, "NO_SUCH_COLUMN_IN_TABLE"},
     {44, ErrorClass::kPermanent, "ILLEGAL_COLUMN"},
     {47, ErrorClass::kPermanent, "UNKNOWN_IDENTIFIER"},

@@ -1,0 +1,119 @@
+// Micro-benchmarks (Google Benchmark), one core: the JSON reader and the Native encoder on
+// seed-002 ad-click rows. Rows/s are reported as items_per_second.
+#include <benchmark/benchmark.h>
+
+#include <memory>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "formats/json_reader.h"
+#include "formats/native_writer.h"
+
+namespace sluice {
+namespace {
+
+SchemaPtr AdClicksSchema() {
+  auto schema = std::make_shared<Schema>();
+  const std::pair<const char*, const char*> columns[] = {
+      {"click_id", "UUID"},
+      {"user_id", "UInt64"},
+      {"ad_id", "UInt32"},
+      {"timestamp_ms", "UInt64"},
+      {"event_time", "DateTime"},
+      {"ip_address", "String"},
+      {"device", "Enum8('desktop' = 1, 'mobile' = 2, 'tablet' = 3)"},
+      {"price", "Decimal(18, 4)"},
+      {"tags", "Array(String)"},
+      {"referrer", "Nullable(String)"},
+  };
+  for (const auto& [name, type] : columns)
+    schema->columns.push_back({name, ParseType(type).value(), DefaultKind::kNone, ""});
+  return schema;
+}
+
+// Rows shaped like examples/quickstart/generate.py's, built here so the benchmark needs no file.
+std::shared_ptr<std::string> AdClickLines(size_t n, std::vector<size_t>* starts) {
+  std::mt19937_64 rng(2);
+  const char* devices[] = {"desktop", "mobile", "tablet"};
+  auto out = std::make_shared<std::string>();
+  char buf[512];
+  for (size_t i = 0; i < n; ++i) {
+    starts->push_back(out->size());
+    const uint64_t a = rng(), b = rng();
+    int len = std::snprintf(
+        buf, sizeof buf,
+        "{\"click_id\":\"%08x-%04x-4%03x-8%03x-%012llx\",\"user_id\":%llu,\"ad_id\":%llu,"
+        "\"timestamp_ms\":%llu,\"ip_address\":\"%llu.%llu.%llu.%llu\",\"event_time\":"
+        "\"2023-11-15T00:13:20.978+02:00\",\"device\":\"%s\",\"price\":%llu.%04llu,\"tags\":["
+        "\"video\",\"promo\"],\"referrer\":null,\"geo\":{\"country\":\"US\",\"city\":\"New York\"}}\n",
+        static_cast<unsigned>(a), static_cast<unsigned>(a >> 32) & 0xffff,
+        static_cast<unsigned>(a >> 48) & 0xfff, static_cast<unsigned>(b) & 0xfff,
+        static_cast<unsigned long long>(b >> 16), static_cast<unsigned long long>(rng() % 5000000),
+        static_cast<unsigned long long>(rng() % 20000),
+        static_cast<unsigned long long>(1700000000000ULL + i * 37),
+        static_cast<unsigned long long>(rng() % 223 + 1), static_cast<unsigned long long>(rng() % 256),
+        static_cast<unsigned long long>(rng() % 256), static_cast<unsigned long long>(rng() % 254 + 1),
+        devices[rng() % 3], static_cast<unsigned long long>(rng() % 50),
+        static_cast<unsigned long long>(rng() % 10000));
+    out->append(buf, static_cast<size_t>(len));
+  }
+  starts->push_back(out->size());
+  out->append(JsonReader::kPadding, '\0');
+  return out;
+}
+
+void BM_JsonReader(benchmark::State& state) {
+  const size_t n = 100000;
+  std::vector<size_t> starts;
+  auto lines = AdClickLines(n, &starts);
+  auto schema = AdClicksSchema();
+  auto reader = JsonReader::Create(schema, {}).value();
+  size_t bytes = 0;
+  for (auto _ : state) {
+    Block block(schema);
+    block.KeepAlive(lines);
+    for (size_t i = 0; i < n; ++i) {
+      const size_t b = starts[i], e = starts[i + 1] - 1;  // without the newline
+      Status st = reader->AppendRow(std::string_view(lines->data() + b, e - b), lines->size() - b,
+                                    RowOrigin{PartitionId{0}, i + 1, Offset{b}}, block);
+      if (!st.ok()) state.SkipWithError(st.message().c_str());
+    }
+    bytes += starts[n];
+    benchmark::DoNotOptimize(block.rows());
+  }
+  state.SetItemsProcessed(static_cast<int64_t>(state.iterations() * n));
+  state.SetBytesProcessed(static_cast<int64_t>(bytes));
+}
+BENCHMARK(BM_JsonReader)->Unit(benchmark::kMillisecond);
+
+void BM_NativeEncoder(benchmark::State& state) {
+  const size_t n = 100000;
+  std::vector<size_t> starts;
+  auto lines = AdClickLines(n, &starts);
+  auto schema = AdClicksSchema();
+  auto reader = JsonReader::Create(schema, {}).value();
+  Block block(schema);
+  block.KeepAlive(lines);
+  for (size_t i = 0; i < n; ++i) {
+    const size_t b = starts[i], e = starts[i + 1] - 1;
+    (void)reader->AppendRow(std::string_view(lines->data() + b, e - b), lines->size() - b,
+                            RowOrigin{PartitionId{0}, i + 1, Offset{b}}, block);
+  }
+  std::vector<size_t> columns(schema->columns.size());
+  for (size_t i = 0; i < columns.size(); ++i) columns[i] = i;
+  std::string out;
+  for (auto _ : state) {
+    out.clear();
+    EncodeNative(block, columns, NativeOptions{}, out);
+    benchmark::DoNotOptimize(out.data());
+  }
+  state.SetItemsProcessed(static_cast<int64_t>(state.iterations() * n));
+  state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * out.size()));
+}
+BENCHMARK(BM_NativeEncoder)->Unit(benchmark::kMillisecond);
+
+}  // namespace
+}  // namespace sluice
+
+BENCHMARK_MAIN();
