@@ -124,19 +124,25 @@ bool Runner::Pop(Piece* piece, std::chrono::steady_clock::time_point deadline) {
 
 Status Runner::QueuePiece(const Chunk& chunk, size_t from, size_t to, uint64_t first_line,
                           size_t lines, const std::atomic<bool>& stop) {
-  auto data = std::make_shared<std::string>();
-  data->reserve(to - from + JsonReader::kPadding);
-  data->append(chunk.data.substr(from, to - from));
-  data->append(JsonReader::kPadding, '\0');
   Piece piece;
+  if (chunk.owner) {
+    // The source shares its buffer: point into it, no copy.
+    piece.data = chunk.owner;
+    piece.offset = static_cast<size_t>(chunk.data.data() - chunk.owner->data()) + from;
+  } else {
+    auto data = std::make_shared<std::string>();
+    data->reserve(to - from + JsonReader::kPadding);
+    data->append(chunk.data.substr(from, to - from));
+    data->append(JsonReader::kPadding, '\0');
+    piece.data = std::move(data);
+  }
   piece.partition = chunk.partition;
   piece.begin = Offset{chunk.begin.value + from};
   piece.first_line = first_line;
   piece.lines = lines;
   piece.size = to - from;
-  piece.data = std::move(data);
   // Decoded columns take about as much memory again as the raw bytes they came from.
-  piece.charge = 2 * piece.data->capacity();
+  piece.charge = 2 * (piece.size + JsonReader::kPadding);
   if (!budget_.Acquire(piece.charge, [&] { return failed_ || stop; })) return Status::Ok();
   // Registered in source order, before any worker can acknowledge it.
   acks_.Register(piece.partition, piece.begin, Offset{piece.begin.value + piece.size});
@@ -179,8 +185,8 @@ Status Runner::Read(const std::atomic<bool>& stop) {
 }
 
 Status Runner::DecodePiece(JsonReader& reader, const Piece& piece, Block& block) {
-  const std::string_view data(piece.data->data(), piece.size);
-  const size_t capacity = piece.data->size();
+  const std::string_view data(piece.data->data() + piece.offset, piece.size);
+  const size_t capacity = piece.data->size() - piece.offset;
   const std::string name = source_->PartitionName(piece.partition);
   uint64_t line = piece.first_line, rows = 0, dead = 0;
   for (size_t pos = 0; pos < data.size();) {

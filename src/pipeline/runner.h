@@ -56,7 +56,8 @@ class Runner {
     Offset begin;
     uint64_t first_line = 0;
     size_t lines = 0;   // upper bound on the rows it yields
-    size_t size = 0;    // bytes of lines in *data (the rest is padding)
+    size_t offset = 0;  // where its lines start in *data
+    size_t size = 0;    // bytes of lines from there (readable padding follows)
     uint64_t charge = 0;  // bytes taken from the budget for it
     std::shared_ptr<const std::string> data;
     bool end = false;   // no more pieces

@@ -23,6 +23,9 @@ struct Chunk {
   uint64_t first_line = 1;  // line number of the first line in data
   std::string_view data;    // whole lines; the last may lack '\n' only at the end of input
   size_t capacity = 0;      // readable bytes from data.data() (≥ data.size() + 64: JSON padding)
+  // The buffer `data` points into, if the source lets it be shared: holding it keeps the bytes
+  // valid after the next Read() (so they need not be copied).
+  std::shared_ptr<const std::string> owner;
 };
 
 enum class ReadResult { kData, kIdle, kEnd };

@@ -14,7 +14,7 @@ constexpr size_t kPad = 64;
 
 LineBuffer::LineBuffer(size_t chunk_bytes, size_t max_line_bytes)
     : chunk_bytes_(chunk_bytes), max_line_bytes_(max_line_bytes) {
-  buf_.resize(chunk_bytes_ + kPad);
+  buf_ = std::make_shared<std::string>(chunk_bytes_ + kPad, '\0');
 }
 
 void LineBuffer::Reset(PartitionId p, Offset start, uint64_t first_line) {
@@ -26,31 +26,39 @@ void LineBuffer::Reset(PartitionId p, Offset start, uint64_t first_line) {
 }
 
 Result<ReadResult> LineBuffer::Next(const ReadFn& read, Chunk* chunk) {
-  // Move leftovers (a partial line) to the front.
+  chunk->owner.reset();  // the caller is done with the previous chunk
   if (begin_ > 0) {
-    std::memmove(buf_.data(), buf_.data() + begin_, end_ - begin_);
+    if (buf_.use_count() > 1) {
+      // Pieces of earlier chunks still point into it: continue in a fresh buffer.
+      auto fresh = std::make_shared<std::string>(buf_->size(), '\0');
+      std::memcpy(fresh->data(), buf_->data() + begin_, end_ - begin_);
+      buf_ = std::move(fresh);
+    } else {
+      std::memmove(buf_->data(), buf_->data() + begin_, end_ - begin_);
+    }
     end_ -= begin_;
     begin_ = 0;
   }
+  std::string& buf = *buf_;
   size_t scan_from = 0;
   size_t last_nl = std::string::npos;
   while (true) {
     // Look for the last newline in the unscanned part.
     if (end_ > scan_from) {
-      const void* nl = ::memrchr(buf_.data() + scan_from, '\n', end_ - scan_from);
-      if (nl != nullptr) last_nl = static_cast<size_t>(static_cast<const char*>(nl) - buf_.data());
+      const void* nl = ::memrchr(buf.data() + scan_from, '\n', end_ - scan_from);
+      if (nl != nullptr) last_nl = static_cast<size_t>(static_cast<const char*>(nl) - buf.data());
     }
     if (last_nl != std::string::npos) break;
     scan_from = end_;
     if (eof_) break;
     if (end_ - begin_ >= max_line_bytes_) break;  // over-long line: hand it out cut
-    if (buf_.size() - kPad - end_ < chunk_bytes_ / 2) {
-      const size_t want = std::max(buf_.size() * 2, end_ + chunk_bytes_ + kPad);
-      buf_.resize(std::min(want, max_line_bytes_ + chunk_bytes_ + kPad));
+    if (buf.size() - kPad - end_ < chunk_bytes_ / 2) {
+      const size_t want = std::max(buf.size() * 2, end_ + chunk_bytes_ + kPad);
+      buf.resize(std::min(want, max_line_bytes_ + chunk_bytes_ + kPad));
     }
-    const size_t room = buf_.size() - kPad - end_;
+    const size_t room = buf.size() - kPad - end_;
     if (room == 0) break;
-    long n = read(buf_.data() + end_, room);
+    long n = read(buf.data() + end_, room);
     if (n == kWouldBlock) return ReadResult::kIdle;  // partial line stays buffered
     if (n < 0)
       return IoError(fmt::format("read failed: {}", std::strerror(errno)));
@@ -71,10 +79,11 @@ Result<ReadResult> LineBuffer::Next(const ReadFn& read, Chunk* chunk) {
   chunk->partition = partition_;
   chunk->begin = position_;
   chunk->first_line = line_;
-  chunk->data = std::string_view(buf_.data(), take);
-  chunk->capacity = buf_.size();
-  for (const char* p = buf_.data(); (p = static_cast<const char*>(
-                                         std::memchr(p, '\n', buf_.data() + take - p))) != nullptr;
+  chunk->data = std::string_view(buf.data(), take);
+  chunk->capacity = buf.size();
+  chunk->owner = buf_;
+  for (const char* p = buf.data(); (p = static_cast<const char*>(
+                                         std::memchr(p, '\n', buf.data() + take - p))) != nullptr;
        ++p)
     ++line_;
   position_.value += take;

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -29,7 +30,9 @@ class LineBuffer {
   bool eof() const { return eof_; }
 
  private:
-  std::vector<char> buf_;
+  // Shared with the chunks handed out, so pieces can point into it without a copy; replaced by a
+  // fresh buffer when someone still holds it at the next read.
+  std::shared_ptr<std::string> buf_;
   size_t begin_ = 0, end_ = 0;  // unconsumed bytes [begin_, end_)
   size_t chunk_bytes_, max_line_bytes_;
   PartitionId partition_;
