@@ -125,8 +125,10 @@ bool Runner::Pop(Piece* piece, std::chrono::steady_clock::time_point deadline) {
 Status Runner::QueuePiece(const Chunk& chunk, size_t from, size_t to, uint64_t first_line,
                           size_t lines, const std::atomic<bool>& stop) {
   Piece piece;
-  if (chunk.owner) {
-    // The source shares its buffer: point into it, no copy.
+  if (chunk.owner && 2 * chunk.data.size() >= chunk.owner->size()) {
+    // The source shares its buffer and the chunk fills most of it: point into it, no copy.
+    // (A small chunk — a trickle from stdin — is copied instead, so it does not pin a whole
+    // read buffer that the memory budget would not see.)
     piece.data = chunk.owner;
     piece.offset = static_cast<size_t>(chunk.data.data() - chunk.owner->data()) + from;
   } else {
@@ -165,6 +167,10 @@ Status Runner::Read(const std::atomic<bool>& stop) {
     }
     stats_.bytes_read += chunk.data.size();
     // Pieces of at most max_rows lines, so a block never has to be cut inside one.
+    if (chunk.lines > 0 && chunk.lines <= max_rows) {
+      RETURN_IF_ERROR(QueuePiece(chunk, 0, chunk.data.size(), chunk.first_line, chunk.lines, stop));
+      continue;
+    }
     const char* base = chunk.data.data();
     const char* end = base + chunk.data.size();
     size_t from = 0, lines = 0;

@@ -21,6 +21,7 @@ struct Chunk {
   PartitionId partition;
   Offset begin;             // position of data[0] within the partition
   uint64_t first_line = 1;  // line number of the first line in data
+  size_t lines = 0;         // lines in data (0 if the source does not count them)
   std::string_view data;    // whole lines; the last may lack '\n' only at the end of input
   size_t capacity = 0;      // readable bytes from data.data() (≥ data.size() + 64: JSON padding)
   // The buffer `data` points into, if the source lets it be shared: holding it keeps the bytes

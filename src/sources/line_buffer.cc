@@ -17,6 +17,20 @@ LineBuffer::LineBuffer(size_t chunk_bytes, size_t max_line_bytes)
   buf_ = std::make_shared<std::string>(chunk_bytes_ + kPad, '\0');
 }
 
+std::shared_ptr<std::string> LineBuffer::FreeBuffer(size_t size) {
+  // A pooled buffer nobody else holds any more is reused as it is: no zero-filling, no fresh
+  // pages to fault in.
+  for (auto& b : pool_) {
+    if (b.use_count() == 1 && b.get() != buf_.get()) {
+      if (b->size() < size) b->resize(size);
+      return b;
+    }
+  }
+  pool_.push_back(std::make_shared<std::string>(size, '\0'));
+  if (pool_.size() > kMaxPooled) pool_.erase(pool_.begin());  // forget (not free) the oldest
+  return pool_.back();
+}
+
 void LineBuffer::Reset(PartitionId p, Offset start, uint64_t first_line) {
   partition_ = p;
   position_ = start;
@@ -29,10 +43,10 @@ Result<ReadResult> LineBuffer::Next(const ReadFn& read, Chunk* chunk) {
   chunk->owner.reset();  // the caller is done with the previous chunk
   if (begin_ > 0) {
     if (buf_.use_count() > 1) {
-      // Pieces of earlier chunks still point into it: continue in a fresh buffer.
-      auto fresh = std::make_shared<std::string>(buf_->size(), '\0');
-      std::memcpy(fresh->data(), buf_->data() + begin_, end_ - begin_);
-      buf_ = std::move(fresh);
+      // Pieces of earlier chunks still point into it: continue in another buffer.
+      auto next = FreeBuffer(buf_->size());
+      std::memcpy(next->data(), buf_->data() + begin_, end_ - begin_);
+      buf_ = std::move(next);
     } else {
       std::memmove(buf_->data(), buf_->data() + begin_, end_ - begin_);
     }
@@ -82,10 +96,12 @@ Result<ReadResult> LineBuffer::Next(const ReadFn& read, Chunk* chunk) {
   chunk->data = std::string_view(buf.data(), take);
   chunk->capacity = buf.size();
   chunk->owner = buf_;
+  const uint64_t first = line_;
   for (const char* p = buf.data(); (p = static_cast<const char*>(
                                          std::memchr(p, '\n', buf.data() + take - p))) != nullptr;
        ++p)
     ++line_;
+  chunk->lines = line_ - first + (buf[take - 1] == '\n' ? 0 : 1);
   position_.value += take;
   begin_ = take;
   return ReadResult::kData;

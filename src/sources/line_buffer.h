@@ -33,6 +33,9 @@ class LineBuffer {
   // Shared with the chunks handed out, so pieces can point into it without a copy; replaced by a
   // fresh buffer when someone still holds it at the next read.
   std::shared_ptr<std::string> buf_;
+  std::vector<std::shared_ptr<std::string>> pool_;  // buffers to reuse once released
+  static constexpr size_t kMaxPooled = 64;
+  std::shared_ptr<std::string> FreeBuffer(size_t size);
   size_t begin_ = 0, end_ = 0;  // unconsumed bytes [begin_, end_)
   size_t chunk_bytes_, max_line_bytes_;
   PartitionId partition_;
