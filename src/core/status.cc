@@ -19,7 +19,7 @@ const char* CodeName(Code c) {
 
 std::string Status::ToString() const {
   if (ok()) return "OK";
-  return std::string(CodeName(code_)) + ": " + message_;
+  return std::string(CodeName(code_)) + ": " + message();
 }
 
 }  // namespace sluice

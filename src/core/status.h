@@ -7,6 +7,7 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <memory>
 #include <optional>
 #include <string>
 #include <utility>
@@ -31,22 +32,28 @@ const char* CodeName(Code c);
 class [[nodiscard]] Status {
  public:
   Status() = default;
-  Status(Code code, std::string message) : code_(code), message_(std::move(message)) {}
+  Status(Code code, std::string message)
+      : code_(code), message_(std::make_shared<const std::string>(std::move(message))) {}
 
   static Status Ok() { return {}; }
   bool ok() const { return code_ == Code::kOk; }
   Code code() const { return code_; }
-  const std::string& message() const { return message_; }
+  const std::string& message() const {
+    static const std::string kEmpty;
+    return message_ ? *message_ : kEmpty;
+  }
   std::string ToString() const;
 
   // Prefixes the message with context ("reading x: " + message); keeps the code.
   Status Context(const std::string& ctx) const {
-    return ok() ? *this : Status(code_, ctx + ": " + message_);
+    return ok() ? *this : Status(code_, ctx + ": " + message());
   }
 
  private:
   Code code_ = Code::kOk;
-  std::string message_;
+  // Null when OK: an OK Status is two words to create and destroy — it is returned on every value
+  // the JSON reader converts.
+  std::shared_ptr<const std::string> message_;
 };
 
 inline Status InvalidArgument(std::string m) { return {Code::kInvalidArgument, std::move(m)}; }
