@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """make bench: sluice against ClickHouse's own ingest paths, on the same data, in the same run.
 
-W1 = seed-002 ad-click rows from examples/quickstart/generate.py (deterministic, 2 M rows by
-default; BENCH_ROWS overrides). Each method runs 3 times into a truncated MergeTree table; the
+W1 = seed-002 ad-click rows from examples/quickstart/generate.py --compact (deterministic, ~225 B
+a row, 2 M rows by default; BENCH_ROWS overrides). Each method runs 3 times into a truncated MergeTree table; the
 median is reported:
   (a) curl --data-binary @W1 'INSERT … FORMAT JSONEachRow'   ClickHouse parses the JSON itself
   (b) curl --data-binary @W1.native 'INSERT … FORMAT Native' the ceiling: rows pre-encoded
@@ -45,7 +45,7 @@ def timed(cmd):
 def main():
     os.environ.setdefault("SLUICE_TEST_DATA", os.path.join(BUILD, "bench-data"))
     print("bench: generating W1 (%d rows)…" % ROWS, flush=True)
-    data = lib.dataset(ROWS)
+    data = lib.dataset(ROWS, compact=True)
     size = os.path.getsize(data)
     ch = lib.Instance("bench", PORT)
     ch.start()

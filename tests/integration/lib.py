@@ -89,14 +89,15 @@ def workdir(name):
     return d
 
 
-def dataset(rows, seed=2):
-    """The quickstart generator's output, cached per (rows, seed) for the whole test run."""
+def dataset(rows, seed=2, compact=False):
+    """The quickstart generator's output, cached per (rows, seed, shape) for the whole test run."""
     cache = os.environ.get("SLUICE_TEST_DATA") or os.path.join(tempfile.gettempdir(), "sluice-test-data")
     os.makedirs(cache, exist_ok=True)
-    path = os.path.join(cache, "ad_clicks_%d_%d.ndjson" % (rows, seed))
+    path = os.path.join(cache, "ad_clicks_%d_%d%s.ndjson" % (rows, seed, "_w1" if compact else ""))
     if not os.path.exists(path):
         tmp = path + ".%d.tmp" % os.getpid()
-        subprocess.run([sys.executable, GENERATOR, str(rows), "--seed", str(seed), "--out", tmp], check=True)
+        subprocess.run([sys.executable, GENERATOR, str(rows), "--seed", str(seed), "--out", tmp]
+                       + (["--compact"] if compact else []), check=True)
         os.replace(tmp, path)
     return path
 
