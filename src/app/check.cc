@@ -1,6 +1,7 @@
 #include <fmt/format.h>
 #include <zlib.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <map>
 #include <set>
@@ -79,7 +80,12 @@ int CheckCommand(const Config& config, const std::vector<std::string>& only) {
     if (sampled)
       std::printf("  fields seen in the first %zu lines of each input: %zu\n", kSampleLines,
                   fields.size());
-    std::printf("  %-24s %-28s %s\n", "column", "type", "filled from");
+    int name_w = 6, type_w = 4;
+    for (const auto& c : (*schema)->columns) {
+      name_w = std::max(name_w, static_cast<int>(c.name.size()));
+      type_w = std::max(type_w, static_cast<int>(c.type->name.size()));
+    }
+    std::printf("  %-*s  %-*s  %s\n", name_w, "column", type_w, "type", "filled from");
     for (size_t i = 0; i < (*schema)->columns.size(); ++i) {
       const auto& c = (*schema)->columns[i];
       const std::string field = (*reader)->FieldFor(i);
@@ -95,7 +101,8 @@ int CheckCommand(const Config& config, const std::vector<std::string>& only) {
         from = "NOT FILLED: no field '" + field + "' in the sample and no DEFAULT";
         problems.push_back(fmt::format("column '{}' cannot be filled", c.name));
       }
-      std::printf("  %-24s %-28s %s\n", c.name.c_str(), c.type->name.c_str(), from.c_str());
+      std::printf("  %-*s  %-*s  %s\n", name_w, c.name.c_str(), type_w, c.type->name.c_str(),
+                  from.c_str());
     }
     std::vector<std::string> unmapped;
     for (const auto& f : fields)
