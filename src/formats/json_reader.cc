@@ -201,11 +201,14 @@ Status JsonReader::Impl::ProcessObject(ond::object obj, const PathNode& node, Bl
     if (found == nullptr) continue;  // no column wants it; simdjson skips the value
     const PathNode& child = *found;
     ond::value v = field.value();
-    ond::json_type jt;
-    if (auto err = v.type().get(jt); err)
-      return InvalidArgument(fmt::format("malformed JSON: {}", simdjson::error_message(err)));
-    const bool descend = !child.children.empty() && jt == ond::json_type::object &&
-                         (child.column < 0 || !AcceptsObject(*schema->columns[child.column].type));
+    bool descend = false;
+    if (!child.children.empty()) {  // only keys that lead to nested paths need the peek
+      ond::json_type jt;
+      if (auto err = v.type().get(jt); err)
+        return InvalidArgument(fmt::format("malformed JSON: {}", simdjson::error_message(err)));
+      descend = jt == ond::json_type::object &&
+                (child.column < 0 || !AcceptsObject(*schema->columns[child.column].type));
+    }
     if (descend) {
       ond::object inner;
       if (auto err = v.get_object().get(inner); err)
