@@ -21,8 +21,8 @@ HttpEndpoint EndpointOf(const SinkConfig& sink) {
   return e;
 }
 
-Runner::Runner(const Config& config, const PipelineConfig& pipeline, ByteBudget& budget)
-    : config_(config), pipeline_(pipeline), budget_(budget) {}
+Runner::Runner(const PipelineConfig& pipeline, ByteBudget& budget)
+    : pipeline_(pipeline), budget_(budget) {}
 
 Runner::~Runner() = default;
 

@@ -30,7 +30,7 @@ namespace sluice {
 class Runner {
  public:
   // `budget` is shared by every pipeline of the process and must outlive the runner.
-  Runner(const Config& config, const PipelineConfig& pipeline, ByteBudget& budget);
+  Runner(const PipelineConfig& pipeline, ByteBudget& budget);
   ~Runner();
 
   // Connects, reads the table schema, opens the source and the dead-letter file.
@@ -75,7 +75,6 @@ class Runner {
   Status DecodePiece(JsonReader& reader, const Piece& piece, Block& block);
   void SetFailure(const Status& st);
 
-  const Config& config_;
   const PipelineConfig& pipeline_;
   ByteBudget& budget_;
   PipelineStats stats_;

@@ -25,8 +25,7 @@ class LineBuffer {
   // whole lines. Returns kEnd when the stream is exhausted and nothing is left, kIdle when the
   // reader would block before a whole line arrived.
   Result<ReadResult> Next(const ReadFn& read, Chunk* chunk);
-  // A line longer than max_line_bytes is handed out cut at the limit (so it is dead-lettered
-  // rather than buffered without bound).
+  // True once the reader reported the end of input.
   bool eof() const { return eof_; }
 
  private:
