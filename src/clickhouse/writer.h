@@ -48,7 +48,7 @@ struct WriterOptions {
 class Writer {
  public:
   using AckFn = std::function<Status(const Block&)>;  // block.checkpoint() is confirmed
-  using NameFn = std::function<std::string(PartitionId)>;
+  using NameFn = std::function<SourceLabel(PartitionId)>;
 
   Writer(ClickHouseClient& client, WriterOptions options, DeadLetter& dead_letter,
          PipelineStats& stats, AckFn on_ack, NameFn partition_name);

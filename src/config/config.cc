@@ -62,9 +62,11 @@ const Section& SourceSchema() {
       typeid(SourceConfig),
       "Where the NDJSON input comes from.",
       {
-          Enum("type", &SourceConfig::type, {"file", "stdin"})
+          Enum("type", &SourceConfig::type, {"file", "stdin", "kafka"})
               .Required()
-              .Doc("`file` reads the files listed in `paths`; `stdin` reads standard input."),
+              .Doc("`file` reads the files listed in `paths`; `stdin` reads standard input; "
+                   "`kafka` consumes `topics` as a member of consumer group `group`, one JSON "
+                   "message per row."),
           StringList("paths", &SourceConfig::paths)
               .Required()
               .NonEmpty()
@@ -81,9 +83,67 @@ const Section& SourceSchema() {
           Bytes("read_buffer_bytes", &SourceConfig::read_buffer_bytes)
               .Default(4 * kMiB)
               .Between(64 * kKiB, kGiB)
-              .Doc("Size of each read from the input."),
+              .Doc("Size of each read from the input (kafka: the bytes of messages gathered "
+                   "per partition before they are handed on)."),
+          String("brokers", &SourceConfig::brokers)
+              .Required()
+              .NonEmpty()
+              .OnlyWhen("type", {"kafka"})
+              .Doc("Kafka bootstrap servers, `host:port[,host:port…]`."),
+          StringList("topics", &SourceConfig::topics)
+              .Required()
+              .NonEmpty()
+              .OnlyWhen("type", {"kafka"})
+              .Doc("Topics to consume; an entry starting with `^` is a regular expression "
+                   "matching topic names (also topics created later)."),
+          String("group", &SourceConfig::group)
+              .NonEmpty()
+              .OnlyWhen("type", {"kafka"})
+              .Derived("`sluice-<pipeline>`",
+                       [](const DeriveContext& c) { return "sluice-" + c.pipeline; })
+              .Doc("Consumer group. Offsets are committed to it only up to what ClickHouse "
+                   "confirmed, so a restarted or rebalanced member resumes without loss."),
+          Enum("start_from", &SourceConfig::start_from, {"earliest", "latest"})
+              .Default("earliest")
+              .OnlyWhen("type", {"kafka"})
+              .Doc("Where a partition without a committed offset starts (`auto.offset.reset`)."),
+          StringMap("properties", &SourceConfig::properties)
+              .Secret()
+              .OnlyWhen("type", {"kafka"})
+              .Doc("librdkafka properties passed through as they are (SASL, SSL, fetch sizes, "
+                   "`partition.assignment.strategy`, `group.instance.id` …). Values are never "
+                   "logged. Offsets are sluice's: `enable.auto.commit` and "
+                   "`enable.auto.offset.store` cannot be set."),
+          Int("startup_timeout_ms", &SourceConfig::startup_timeout_ms)
+              .Default(30000)
+              .Between(100, 3600000)
+              .OnlyWhen("type", {"kafka"})
+              .Doc("Start-up fails if the brokers do not answer within this time, in "
+                   "milliseconds."),
+          Int("revoke_timeout_ms", &SourceConfig::revoke_timeout_ms)
+              .Default(60000)
+              .Between(0, 3600000)
+              .OnlyWhen("type", {"kafka"})
+              .Doc("On a rebalance, how long to wait for ClickHouse to confirm rows already read "
+                   "from revoked partitions (so their offsets can be committed) before giving "
+                   "them up uncommitted; the new owner then reads them again."),
       },
-      {},
+      {
+          Check<SourceConfig>(
+              "librdkafka properties that would let librdkafka commit offsets are refused.",
+              {"properties"},
+              [](const SourceConfig& s) -> std::optional<std::string> {
+                for (const char* k : {"enable.auto.commit", "enable.auto.offset.store", "group.id",
+                                      "bootstrap.servers"}) {
+                  if (s.properties.count(k))
+                    return fmt::format(
+                        "'{}' cannot be set here: sluice sets it (use `group` / `brokers`; "
+                        "offsets are committed only once ClickHouse confirmed the rows)",
+                        k);
+                }
+                return std::nullopt;
+              }),
+      },
   };
   return s;
 }
@@ -98,6 +158,13 @@ const Section& DecodeSchema() {
               .Doc("Input format: `ndjson` is one JSON object per line."),
           StringMap("rename", &DecodeConfig::rename)
               .Doc("Maps a JSON field path (`a.b` for a nested field) to a column name."),
+          StringMap("metadata", &DecodeConfig::metadata)
+              .Doc("Fills a column from the message's metadata instead of its JSON (kafka "
+                   "source): `column: $kafka.topic | $kafka.partition | $kafka.offset | "
+                   "$kafka.key | $kafka.timestamp | $kafka.headers | $kafka.header.<name>`. "
+                   "`timestamp` is milliseconds (seconds into DateTime columns); `headers` is "
+                   "a JSON object of all headers; `key` and a missing header are NULL in "
+                   "Nullable columns, else empty."),
           Bytes("max_line_bytes", &DecodeConfig::max_line_bytes)
               .Default(16 * kMiB)
               .Between(kKiB, kGiB)

@@ -18,15 +18,24 @@
 namespace sluice {
 
 struct SourceConfig {
-  std::string type;                  // "file" | "stdin"
+  std::string type;                  // "file" | "stdin" | "kafka"
   std::vector<std::string> paths;    // file: NDJSON files, plain or .gz
   std::string checkpoint;            // file: checkpoint path; default <state_dir>/<pipeline>.checkpoint
   int64_t read_buffer_bytes = 4 << 20;
+  // kafka
+  std::string brokers;                            // bootstrap.servers
+  std::vector<std::string> topics;                // names, or regexes starting with '^'
+  std::string group;                              // group.id; default sluice-<pipeline>
+  std::string start_from = "earliest";            // where a group without offsets starts
+  std::map<std::string, std::string> properties;  // librdkafka properties (secret values)
+  int64_t startup_timeout_ms = 30000;
+  int64_t revoke_timeout_ms = 60000;
 };
 
 struct DecodeConfig {
   std::string format = "ndjson";
   std::map<std::string, std::string> rename;  // JSON field path ("a.b") → column name
+  std::map<std::string, std::string> metadata;  // column name → "$kafka.offset" etc.
   int64_t max_line_bytes = 16 << 20;
   int64_t threads = 2;  // decode workers
 };

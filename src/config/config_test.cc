@@ -327,13 +327,51 @@ TEST(ConfigErrors, EmptyOrMissingPipelines) {
 }
 
 TEST(ConfigErrors, EnumListsAllowedValues) {
-  EXPECT_EQ(Error("pipelines:\n  p:\n    source: {type: kafka}\n    sink: {table: t}\n"),
-            "pipelines.p.source.type: must be one of file, stdin, got 'kafka' (line 3)");
+  EXPECT_EQ(Error("pipelines:\n  p:\n    source: {type: kafkaa}\n    sink: {table: t}\n"),
+            "pipelines.p.source.type: must be one of file, stdin, kafka, got 'kafkaa' (line 3)");
   EXPECT_EQ(Error(std::string("log_level: loud\n") + kMinimal),
             "log_level: must be one of trace, debug, info, warn, error, got 'loud' (line 1)");
   EXPECT_EQ(
       Error(WithSink("      compression: zstd\n")),
       "pipelines.clicks.sink.compression: must be one of none, lz4, gzip, got 'zstd' (line 8)");
+}
+
+TEST(ConfigErrors, KafkaSourceNeedsBrokersAndTopics) {
+  EXPECT_EQ(Error("pipelines:\n  p:\n    source: {type: kafka}\n    sink: {table: t}\n"),
+            "pipelines.p.source.brokers: required key is missing (needed when type is kafka) "
+            "(line 3)\n"
+            "pipelines.p.source.topics: required key is missing (needed when type is kafka) "
+            "(line 3)");
+  EXPECT_EQ(Error("pipelines:\n  p:\n    source: {type: file, paths: [a], topics: [t]}\n"
+                  "    sink: {table: t}\n"),
+            "pipelines.p.source.topics: not allowed when type is file (line 3)");
+}
+
+TEST(ConfigKafka, DefaultsAndPassThroughProperties) {
+  auto c = ParseConfig(
+      "pipelines:\n  clicks:\n    source:\n      type: kafka\n      brokers: k1:9092\n"
+      "      topics: [clicks, '^ad_.*']\n      properties: {security.protocol: SASL_SSL, "
+      "sasl.password: hunter2}\n    decode:\n      metadata: {_offset: $kafka.offset}\n"
+      "    sink: {table: t}\n",
+      "t.yaml");
+  ASSERT_TRUE(c.ok()) << c.status().message();
+  const SourceConfig& s = c.value().pipelines[0].source;
+  EXPECT_EQ(s.group, "sluice-clicks");
+  EXPECT_EQ(s.start_from, "earliest");
+  EXPECT_EQ(s.topics, (std::vector<std::string>{"clicks", "^ad_.*"}));
+  EXPECT_EQ(s.properties.at("sasl.password"), "hunter2");
+  EXPECT_EQ(c.value().pipelines[0].decode.metadata.at("_offset"), "$kafka.offset");
+}
+
+TEST(ConfigErrors, KafkaPropertiesThatWouldCommitOffsetsAreRefused) {
+  const std::string e = Error(
+      "pipelines:\n  p:\n    source:\n      type: kafka\n      brokers: k:1\n      topics: [t]\n"
+      "      properties: {enable.auto.commit: 'true', sasl.password: hunter2}\n"
+      "    sink: {table: t}\n");
+  EXPECT_NE(e.find("pipelines.p.source.properties: 'enable.auto.commit' cannot be set here"),
+            std::string::npos)
+      << e;
+  EXPECT_EQ(e.find("hunter2"), std::string::npos) << e;
 }
 
 TEST(ConfigErrors, FileSourceNeedsPaths) {
@@ -456,11 +494,12 @@ TEST(ConfigErrors, ErrorsInSeveralPipelinesAndBadlyNamedOnes) {
     source: {type: tcp}
     sink: {table: t}
 )");
-  EXPECT_EQ(lines, (std::vector<std::string>{
-                       "pipelines.a.sink.max_in_flight: must be between 1 and 64, got 0 (line 4)",
-                       "pipelines.b c: invalid name: must match [A-Za-z0-9_-]+ (line 5)",
-                       "pipelines.b c.source.type: must be one of file, stdin, got 'tcp' (line 6)",
-                   }));
+  EXPECT_EQ(lines,
+            (std::vector<std::string>{
+                "pipelines.a.sink.max_in_flight: must be between 1 and 64, got 0 (line 4)",
+                "pipelines.b c: invalid name: must match [A-Za-z0-9_-]+ (line 5)",
+                "pipelines.b c.source.type: must be one of file, stdin, kafka, got 'tcp' (line 6)",
+            }));
 }
 
 TEST(ConfigErrors, SecretValuesAreNeverEchoed) {
@@ -594,7 +633,7 @@ TEST(ConfigReference, RowsShowTypeDefaultBoundAndDescription) {
   EXPECT_TRUE(Contains(ReferenceRow(reference, "pipelines.<name>.sink.batch", "max_bytes"),
                        "| `max_bytes` | `bytes` | `64MiB` | 1KiB to 1GiB | "));
   EXPECT_TRUE(Contains(ReferenceRow(reference, "pipelines.<name>.source", "type"),
-                       "| `enum` | required | one of `file`, `stdin` | "));
+                       "| `enum` | required | one of `file`, `stdin`, `kafka` | "));
   EXPECT_TRUE(Contains(ReferenceRow(reference, "pipelines.<name>.source", "checkpoint"),
                        "`<state_dir>/<pipeline>.checkpoint`"));
   EXPECT_TRUE(Contains(ReferenceRow(reference, "pipelines.<name>.sink", "password"), "Secret"));

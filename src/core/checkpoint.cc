@@ -73,6 +73,12 @@ Offset AckTracker::Committed(PartitionId p) const {
   return it == parts_.end() ? Offset{} : it->second.committed;
 }
 
+bool AckTracker::Drained(PartitionId p) const {
+  std::lock_guard lock(mu_);
+  auto it = parts_.find(p);
+  return it == parts_.end() || it->second.committed == it->second.registered_end;
+}
+
 size_t AckTracker::InFlight() const {
   std::lock_guard lock(mu_);
   size_t n = 0;

@@ -44,7 +44,8 @@ struct CheckpointRanges {
 // Thread-safety: all methods are safe to call from any thread.
 class AckTracker {
  public:
-  // Sets where partition `p` starts (its last committed position). REQUIRES: no range of p in flight.
+  // Sets where partition `p` starts (its last committed position). REQUIRES: no range of p in
+  // flight.
   void Reset(PartitionId p, Offset start);
   // Registers [begin, end) as in flight. REQUIRES: begin == end of the previously registered range
   // of p (or the Reset start); ranges are registered in source order.
@@ -55,6 +56,8 @@ class AckTracker {
   std::optional<Offset> Ack(PartitionId p, Offset begin, Offset end);
   // The position up to which everything of p is acknowledged.
   Offset Committed(PartitionId p) const;
+  // True if everything registered of p is acknowledged (or p is unknown).
+  bool Drained(PartitionId p) const;
   // Number of ranges registered and not yet acknowledged, over all partitions.
   size_t InFlight() const;
 

@@ -57,6 +57,18 @@ TEST(AckTracker, InOrderAcksAdvance) {
   EXPECT_EQ(t.Committed(kP), At(30));
 }
 
+TEST(AckTracker, DrainedOnlyOnceEveryRegisteredRangeIsAcked) {
+  AckTracker t;
+  EXPECT_TRUE(t.Drained(kQ));
+  StartWith(t, 0, {10, 20});
+  EXPECT_FALSE(t.Drained(kP));
+  t.Ack(kP, At(10), At(20));
+  EXPECT_FALSE(t.Drained(kP));  // a gap below the acknowledged range
+  t.Ack(kP, At(0), At(10));
+  EXPECT_TRUE(t.Drained(kP));
+  EXPECT_TRUE(t.Drained(kQ));
+}
+
 TEST(AckTracker, AckAboveAGapDoesNotAdvance) {
   AckTracker t;
   StartWith(t, 0, {10, 20, 30});

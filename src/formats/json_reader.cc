@@ -89,6 +89,7 @@ struct JsonReader::Impl {
   PathNode root;
   std::vector<std::string> field_of_column;
   std::vector<uint64_t> stamp;
+  std::vector<std::pair<size_t, MetaRef>> meta_columns;  // filled from RecordMeta, not JSON
   uint64_t row_id = 0;
   ond::parser parser;
   simdjson::dom::parser validator;  // only for error messages
@@ -113,12 +114,29 @@ Result<std::unique_ptr<JsonReader>> JsonReader::Create(SchemaPtr schema, JsonRea
   impl->field_of_column.assign(schema->columns.size(), "");
   impl->stamp.assign(schema->columns.size(), 0);
   std::vector<bool> renamed_to(schema->columns.size(), false);
+  std::vector<bool> is_meta(schema->columns.size(), false);
   std::string errors;
+  for (const auto& [column, text] : impl->options.metadata) {
+    const int c = schema->IndexOf(column);
+    auto ref = ParseMetaRef(text);
+    if (c < 0)
+      errors += fmt::format("metadata '{}': the table has no column '{}'\n", column, column);
+    else if (!ref.ok())
+      errors += fmt::format("metadata '{}': {}\n", column, ref.status().message());
+    if (c < 0 || !ref.ok()) continue;
+    is_meta[c] = true;
+    impl->meta_columns.emplace_back(static_cast<size_t>(c), std::move(ref.value()));
+  }
   for (const auto& [field, column] : impl->options.rename) {
     const int c = schema->IndexOf(column);
     if (c < 0) {
       errors += fmt::format("rename '{}' → '{}': the table has no column '{}'\n", field, column,
                             column);
+      continue;
+    }
+    if (is_meta[c]) {
+      errors += fmt::format("rename '{}' → '{}': column '{}' is already filled from metadata\n",
+                            field, column, column);
       continue;
     }
     renamed_to[c] = true;
@@ -129,8 +147,8 @@ Result<std::unique_ptr<JsonReader>> JsonReader::Create(SchemaPtr schema, JsonRea
     return InvalidArgument(errors);
   }
   for (size_t c = 0; c < schema->columns.size(); ++c) {
-    if (!renamed_to[c]) impl->field_of_column[c] = schema->columns[c].name;
-    InsertPath(impl->root, impl->field_of_column[c], static_cast<int>(c));
+    if (!renamed_to[c] && !is_meta[c]) impl->field_of_column[c] = schema->columns[c].name;
+    if (!is_meta[c]) InsertPath(impl->root, impl->field_of_column[c], static_cast<int>(c));
     RETURN_IF_ERROR(impl->zones.Prepare(*schema->columns[c].type, impl->options.server_timezone)
                         .Context("column '" + schema->columns[c].name + "'"));
   }
@@ -148,7 +166,7 @@ bool JsonReader::IsMapped(const std::string& path) const {
 }
 
 Status JsonReader::AppendRow(std::string_view line, size_t capacity, RowOrigin origin,
-                             Block& block) {
+                             Block& block, const RecordMeta* meta) {
   Impl& m = *impl_;
   ++m.row_id;
   ond::document doc;
@@ -171,6 +189,13 @@ Status JsonReader::AppendRow(std::string_view line, size_t capacity, RowOrigin o
   // (checking the last byte is not enough: `{"a":1} {"a":2}` and `{"a":1}}` end in '}' too).
   if (st.ok() && doc.current_location().error() != simdjson::OUT_OF_BOUNDS)
     st = InvalidArgument("malformed JSON: trailing content after the object");
+  for (size_t i = 0; st.ok() && i < m.meta_columns.size(); ++i) {
+    const auto& [c, ref] = m.meta_columns[i];
+    SLUICE_CHECK(meta != nullptr);
+    st = AppendMeta(ref, *meta, *m.schema->columns[c].type, block.column(c), m.zones)
+             .Context("column '" + m.schema->columns[c].name + "'");
+    m.stamp[c] = m.row_id;
+  }
   if (!st.ok()) {
     block.RollbackRow();
     return st;

@@ -18,24 +18,29 @@
 #include <vector>
 
 #include "core/block.h"
+#include "formats/metadata.h"
 
 namespace sluice {
 
 struct JsonReaderOptions {
   std::map<std::string, std::string> rename;  // field path → column name
   std::string server_timezone = "UTC";        // for DateTime columns without their own zone
+  std::map<std::string, std::string> metadata;  // column name → "$kafka.offset" …
 };
 
 class JsonReader {
  public:
-  // Fails if a rename targets a column the schema lacks or a time zone is unknown.
+  // Fails if a rename or metadata mapping targets a column the schema lacks, a metadata reference
+  // is unknown, or a time zone is unknown.
   static Result<std::unique_ptr<JsonReader>> Create(SchemaPtr schema, JsonReaderOptions options);
   ~JsonReader();
 
   // Parses `line` and appends one row to `block`. `capacity` is the number of readable bytes from
   // line.data(); REQUIRES capacity >= line.size() + kPadding (simdjson reads ahead).
+  // `meta` fills the metadata columns; REQUIRES meta != nullptr if options.metadata is not empty.
   // On error the block is unchanged and the Status (kInvalidArgument) says why.
-  Status AppendRow(std::string_view line, size_t capacity, RowOrigin origin, Block& block);
+  Status AppendRow(std::string_view line, size_t capacity, RowOrigin origin, Block& block,
+                   const RecordMeta* meta = nullptr);
 
   // The leaf field paths of one JSON object line (for `sluice check`); nested objects as "a.b".
   static Result<std::set<std::string>> FieldPaths(std::string_view line);

@@ -6,13 +6,23 @@
 
 namespace sluice {
 
-bool ByteBudget::Acquire(uint64_t n, const std::function<bool()>& cancelled) {
+bool ByteBudget::Acquire(uint64_t n, const std::function<bool()>& cancelled,
+                         const std::function<void()>& idle) {
   std::unique_lock lock(mu_);
   auto fits = [&] { return used_ == 0 || used_ + n <= limit_; };
   if (!fits()) {
     const auto start = std::chrono::steady_clock::now();
     // Wake now and then to notice cancellation (set by another thread without our mutex).
-    while (!fits() && !cancelled()) cv_.wait_for(lock, std::chrono::milliseconds(50));
+    auto last_idle = start;
+    while (!fits() && !cancelled()) {
+      cv_.wait_for(lock, std::chrono::milliseconds(50));
+      if (idle && std::chrono::steady_clock::now() - last_idle >= std::chrono::milliseconds(100)) {
+        lock.unlock();
+        idle();
+        lock.lock();
+        last_idle = std::chrono::steady_clock::now();
+      }
+    }
     waited_ns_ += static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(
                                             std::chrono::steady_clock::now() - start)
                                             .count());

@@ -18,8 +18,10 @@ class ByteBudget {
   explicit ByteBudget(uint64_t limit) : limit_(limit) {}
 
   // Blocks until `n` bytes fit (or nothing at all is held, so one oversized piece still moves),
-  // or `cancelled()` turns true (then returns false and takes nothing).
-  bool Acquire(uint64_t n, const std::function<bool()>& cancelled);
+  // or `cancelled()` turns true (then returns false and takes nothing). While it waits, `idle`
+  // (if set) is called about every 100 ms without any lock held (a source serves its protocol).
+  bool Acquire(uint64_t n, const std::function<bool()>& cancelled,
+               const std::function<void()>& idle = {});
   void Release(uint64_t n);
   uint64_t used() const { return used_.load(); }
   uint64_t limit() const { return limit_; }

@@ -13,11 +13,21 @@ void AppendJsonString(std::string& out, std::string_view s) {
   for (size_t i = 0; i < s.size(); ++i) {
     unsigned char c = static_cast<unsigned char>(s[i]);
     switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
       default:
         if (c < 0x20 || c == 0x7f) {
           out += fmt::format("\\u{:04x}", c);
@@ -58,7 +68,7 @@ Status DeadLetter::Open(const std::string& path, std::string pipeline) {
   return Status::Ok();
 }
 
-Status DeadLetter::Write(std::string_view source, const RowOrigin& origin, std::string_view raw,
+Status DeadLetter::Write(const SourceLabel& source, const RowOrigin& origin, std::string_view raw,
                          std::string_view reason) {
   std::string line;
   line.reserve(raw.size() + reason.size() + 160);
@@ -68,8 +78,13 @@ Status DeadLetter::Write(std::string_view source, const RowOrigin& origin, std::
   line += fmt::format("{{\"time_ms\":{},\"pipeline\":", now);
   AppendJsonString(line, pipeline_);
   line += ",\"source\":";
-  AppendJsonString(line, source);
-  line += fmt::format(",\"line\":{},\"offset\":{},\"reason\":", origin.line, origin.position.value);
+  AppendJsonString(line, source.name);
+  if (!source.fields.empty()) {
+    line += ',';
+    line += source.fields;
+  }
+  if (origin.line > 0) line += fmt::format(",\"line\":{}", origin.line);
+  line += fmt::format(",\"offset\":{},\"reason\":", origin.position.value);
   AppendJsonString(line, reason);
   line += ",\"raw\":";
   AppendJsonString(line, raw);
@@ -77,7 +92,8 @@ Status DeadLetter::Write(std::string_view source, const RowOrigin& origin, std::
   std::lock_guard lock(mu_);
   if (f_ == nullptr) return Internal("dead-letter file is not open");
   if (std::fwrite(line.data(), 1, line.size(), f_) != line.size())
-    return IoError(fmt::format("cannot write dead-letter file {}: {}", path_, std::strerror(errno)));
+    return IoError(
+        fmt::format("cannot write dead-letter file {}: {}", path_, std::strerror(errno)));
   count_.fetch_add(1);
   return Status::Ok();
 }

@@ -14,14 +14,20 @@
 
 namespace sluice {
 
+// How a row's partition is named in its dead-letter record.
+struct SourceLabel {
+  std::string name;    // "file:/data/a.ndjson", "kafka:clicks/3"
+  std::string fields;  // extra JSON members without braces (`"topic":"clicks","partition":3`)
+};
+
 class DeadLetter {
  public:
   DeadLetter() = default;
   ~DeadLetter();
   // Opens (appends to) `path`, creating parent directories.
   Status Open(const std::string& path, std::string pipeline);
-  // `source` names the partition (e.g. "file:/data/a.ndjson").
-  Status Write(std::string_view source, const RowOrigin& origin, std::string_view raw,
+  // `source` names the row's partition. The record has `line` only for line-based sources.
+  Status Write(const SourceLabel& source, const RowOrigin& origin, std::string_view raw,
                std::string_view reason);
   // Flushes and fsyncs everything written so far.
   Status Sync();

@@ -26,15 +26,13 @@ Runner::Runner(const PipelineConfig& pipeline, ByteBudget& budget)
 
 Runner::~Runner() = default;
 
-
-
 Status Runner::Prepare() {
   const auto& sink = pipeline_.sink;
   client_ = std::make_unique<ClickHouseClient>(EndpointOf(sink));
   auto info = client_->Info();
   if (!info.ok())
-    return info.status().Context(
-        fmt::format("pipelines.{}.sink.url: cannot reach ClickHouse at {}", pipeline_.name, sink.url));
+    return info.status().Context(fmt::format("pipelines.{}.sink.url: cannot reach ClickHouse at {}",
+                                             pipeline_.name, sink.url));
   server_ = info.value();
   auto schema = client_->DescribeTable(sink.database, sink.table);
   if (!schema.ok())
@@ -43,11 +41,17 @@ Status Runner::Prepare() {
   JsonReaderOptions ro;
   ro.rename = pipeline_.decode.rename;
   ro.server_timezone = server_.timezone;
+  ro.metadata = pipeline_.decode.metadata;
+  if (!ro.metadata.empty() && pipeline_.source.type != "kafka")
+    return InvalidArgument(fmt::format(
+        "pipelines.{}.decode.metadata: only a kafka source has message metadata (source type is "
+        "'{}')",
+        pipeline_.name, pipeline_.source.type));
   const size_t threads = static_cast<size_t>(pipeline_.decode.threads);
   for (size_t i = 0; i < threads; ++i) {
     auto reader = JsonReader::Create(schema_, ro);
     if (!reader.ok())
-      return reader.status().Context(fmt::format("pipelines.{}.decode.rename", pipeline_.name));
+      return reader.status().Context(fmt::format("pipelines.{}.decode", pipeline_.name));
     readers_.push_back(std::move(reader.value()));
   }
   max_pieces_ = 2 * threads;
@@ -57,7 +61,17 @@ Status Runner::Prepare() {
     return InvalidArgument(fmt::format("pipelines.{}.source.type: unknown source '{}'",
                                        pipeline_.name, pipeline_.source.type));
   source_ = factory->second(pipeline_);
-  RETURN_IF_ERROR(source_->Open().Context(fmt::format("pipelines.{}.source", pipeline_.name)));
+  SourceContext context;
+  context.stats = &stats_;
+  context.wait_acked = [this](PartitionId p, std::chrono::steady_clock::time_point deadline) {
+    while (!acks_.Drained(p)) {
+      if (failed_ || std::chrono::steady_clock::now() >= deadline) return false;
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    return true;
+  };
+  RETURN_IF_ERROR(
+      source_->Open(context).Context(fmt::format("pipelines.{}.source", pipeline_.name)));
   RETURN_IF_ERROR(dead_letter_.Open(pipeline_.dead_letter.path, pipeline_.name));
 
   WriterOptions wo;
@@ -66,16 +80,20 @@ Status Runner::Prepare() {
   wo.table = sink.table;
   wo.settings = sink.settings;
   // sluice batches itself: servers that batch on their own side (async_insert) must not.
-  if (server_.has_async_insert && !wo.settings.count("async_insert")) wo.settings["async_insert"] = "0";
+  if (server_.has_async_insert && !wo.settings.count("async_insert"))
+    wo.settings["async_insert"] = "0";
   wo.max_in_flight = static_cast<int>(sink.max_in_flight);
   wo.initial_backoff = std::chrono::milliseconds(sink.retry.initial_backoff_ms);
   wo.max_backoff = std::chrono::milliseconds(sink.retry.max_backoff_ms);
   wo.compression = BodyCompressionFromName(sink.compression);
   writer_ = std::make_unique<Writer>(
-      *client_, wo, dead_letter_, stats_,
-      [this](const Block& b) { return OnAck(b); },
-      [this](PartitionId p) { return source_->PartitionName(p); });
+      *client_, wo, dead_letter_, stats_, [this](const Block& b) { return OnAck(b); },
+      [this](PartitionId p) { return LabelOf(p); });
   return Status::Ok();
+}
+
+SourceLabel Runner::LabelOf(PartitionId p) const {
+  return SourceLabel{source_->PartitionName(p), source_->DeadLetterFields(p)};
 }
 
 Status Runner::OnAck(const Block& block) {
@@ -105,19 +123,32 @@ void Runner::SetFailure(const Status& st) {
   cv_.notify_all();
 }
 
-void Runner::Push(Piece piece) {
+void Runner::Idle() {
+  if (!blocked_) blocked_ = true;
+  Status st = source_->WhileBlocked();
+  if (!st.ok()) SetFailure(st);
+}
+
+bool Runner::Push(Piece piece) {
   std::unique_lock lock(mu_);
-  cv_.wait(lock, [&] { return failed_ || pieces_.size() < max_pieces_ || piece.end; });
-  if (failed_ && !piece.end) return;
+  auto room = [&] { return failed_ || pieces_.size() < max_pieces_ || piece.last; };
+  while (!room()) {
+    if (cv_.wait_for(lock, std::chrono::milliseconds(100), room)) break;
+    lock.unlock();
+    Idle();
+    lock.lock();
+  }
+  if (failed_ && !piece.last) return false;
   pieces_.push_back(std::move(piece));
   cv_.notify_all();
+  return true;
 }
 
 bool Runner::Pop(Piece* piece, std::chrono::steady_clock::time_point deadline) {
   std::unique_lock lock(mu_);
   if (!cv_.wait_until(lock, deadline, [&] { return !pieces_.empty(); })) return false;
   *piece = std::move(pieces_.front());
-  if (!piece->end) pieces_.pop_front();  // the end marker stays for every worker to see
+  if (!piece->last) pieces_.pop_front();  // the end marker stays for every worker to see
   cv_.notify_all();
   return true;
 }
@@ -140,15 +171,60 @@ Status Runner::QueuePiece(const Chunk& chunk, size_t from, size_t to, uint64_t f
   }
   piece.partition = chunk.partition;
   piece.begin = Offset{chunk.begin.value + from};
+  piece.end = Offset{chunk.begin.value + to};
   piece.first_line = first_line;
   piece.lines = lines;
   piece.size = to - from;
+  return Enqueue(std::move(piece), stop);
+}
+
+Status Runner::QueueRecords(const Chunk& chunk, const std::atomic<bool>& stop) {
+  const size_t max_rows = static_cast<size_t>(pipeline_.sink.batch.max_rows);
+  const auto& records = *chunk.records;
+  Offset begin = chunk.begin;
+  for (size_t from = 0; from < records.size();) {
+    const size_t to = std::min(records.size(), from + max_rows);
+    Piece piece;
+    piece.partition = chunk.partition;
+    piece.begin = begin;
+    piece.end = to == records.size() ? chunk.end : Offset{records[to].meta.offset};
+    piece.lines = to - from;
+    piece.data = chunk.owner;
+    piece.records = chunk.records;
+    piece.record_from = from;
+    piece.record_to = to;
+    piece.offset = records[from].begin;
+    const auto& last = records[to - 1];
+    piece.size = last.begin + last.size - records[from].begin;
+    begin = piece.end;
+    from = to;
+    RETURN_IF_ERROR(Enqueue(std::move(piece), stop));
+  }
+  return Status::Ok();
+}
+
+Status Runner::Enqueue(Piece piece, const std::atomic<bool>& stop) {
   // Decoded columns take about as much memory again as the raw bytes they came from.
   piece.charge = 2 * (piece.size + JsonReader::kPadding);
-  if (!budget_.Acquire(piece.charge, [&] { return failed_ || stop; })) return Status::Ok();
+  const bool got = budget_.Acquire(
+      piece.charge, [&] { return failed_ || stop; }, [this] { Idle(); });
+  if (blocked_) {
+    blocked_ = false;
+    source_->Unblocked();
+  }
+  if (!got) return Status::Ok();
+  if (!source_->Owns(piece.partition)) {  // revoked while we waited: its new owner reads it
+    budget_.Release(piece.charge);
+    return Status::Ok();
+  }
   // Registered in source order, before any worker can acknowledge it.
-  acks_.Register(piece.partition, piece.begin, Offset{piece.begin.value + piece.size});
-  Push(std::move(piece));
+  acks_.Register(piece.partition, piece.begin, piece.end);
+  stats_.committed.Add(piece.partition.value, piece.end.value, piece.size);
+  if (!Push(std::move(piece))) return Status::Ok();
+  if (blocked_) {
+    blocked_ = false;
+    source_->Unblocked();
+  }
   return Status::Ok();
 }
 
@@ -163,9 +239,13 @@ Status Runner::Read(const std::atomic<bool>& stop) {
     if (*read == ReadResult::kIdle) continue;
     if (seen_partitions.insert(chunk.partition.value).second) {
       acks_.Reset(chunk.partition, chunk.begin);
-      stats_.committed.Start(chunk.partition.value, chunk.begin.value);
+      stats_.committed.Start(chunk.partition.value);
     }
     stats_.bytes_read += chunk.data.size();
+    if (chunk.records) {
+      RETURN_IF_ERROR(QueueRecords(chunk, stop));
+      continue;
+    }
     // Pieces of at most max_rows lines, so a block never has to be cut inside one.
     if (chunk.lines > 0 && chunk.lines <= max_rows) {
       RETURN_IF_ERROR(QueuePiece(chunk, 0, chunk.data.size(), chunk.first_line, chunk.lines, stop));
@@ -190,10 +270,49 @@ Status Runner::Read(const std::atomic<bool>& stop) {
   return Status::Ok();
 }
 
+Status Runner::DecodeRecords(JsonReader& reader, const Piece& piece, Block& block) {
+  const char* base = piece.data->data();
+  const size_t total = piece.data->size();
+  uint64_t rows = 0, dead = 0, tombstones = 0;
+  for (size_t i = piece.record_from; i < piece.record_to; ++i) {
+    const Record& r = (*piece.records)[i];
+    std::string_view text(base + r.begin, r.size);
+    while (!text.empty() && (text.back() == '\n' || text.back() == '\r' || text.back() == ' '))
+      text.remove_suffix(1);
+    if (r.size == 0) {
+      ++tombstones;
+      continue;
+    }
+    ++rows;
+    RowOrigin origin{piece.partition, 0, Offset{static_cast<uint64_t>(r.meta.offset)}};
+    Status st = reader.AppendRow(text, total - r.begin, origin, block, &r.meta);
+    if (!st.ok()) {
+      RETURN_IF_ERROR(dead_letter_.Write(LabelOf(piece.partition), origin, text, st.message()));
+      ++dead;
+    }
+  }
+  stats_.rows_read += rows;
+  stats_.rows_dead_lettered += dead;
+  stats_.kafka.tombstones += tombstones;
+  return Status::Ok();
+}
+
 Status Runner::DecodePiece(JsonReader& reader, const Piece& piece, Block& block) {
+  if (piece.records) {
+    RETURN_IF_ERROR(DecodeRecords(reader, piece, block));
+  } else {
+    RETURN_IF_ERROR(DecodeLines(reader, piece, block));
+  }
+  block.checkpoint().Cover(piece.partition, piece.begin, piece.end);
+  block.KeepAlive(piece.data);
+  block.budget_charge() += piece.charge;
+  return Status::Ok();
+}
+
+Status Runner::DecodeLines(JsonReader& reader, const Piece& piece, Block& block) {
   const std::string_view data(piece.data->data() + piece.offset, piece.size);
   const size_t capacity = piece.data->size() - piece.offset;
-  const std::string name = source_->PartitionName(piece.partition);
+  const SourceLabel label = LabelOf(piece.partition);
   uint64_t line = piece.first_line, rows = 0, dead = 0;
   for (size_t pos = 0; pos < data.size();) {
     size_t nl = data.find('\n', pos);
@@ -205,16 +324,13 @@ Status Runner::DecodePiece(JsonReader& reader, const Piece& piece, Block& block)
       RowOrigin origin{piece.partition, line, Offset{piece.begin.value + pos}};
       Status st = reader.AppendRow(text, capacity - pos, origin, block);
       if (!st.ok()) {
-        RETURN_IF_ERROR(dead_letter_.Write(name, origin, text, st.message()));
+        RETURN_IF_ERROR(dead_letter_.Write(label, origin, text, st.message()));
         ++dead;
       }
     }
     pos = nl == std::string_view::npos ? end : nl + 1;
     ++line;
   }
-  block.checkpoint().Cover(piece.partition, piece.begin, Offset{piece.begin.value + piece.size});
-  block.KeepAlive(piece.data);
-  block.budget_charge() += piece.charge;
   stats_.rows_read += rows;
   stats_.rows_dead_lettered += dead;
   return Status::Ok();
@@ -236,9 +352,9 @@ Status Runner::Decode(JsonReader& reader) {
       if (has_content() && Clock::now() >= started + max_age) RETURN_IF_ERROR(CutBlock(block));
       continue;
     }
-    if (piece.end) break;
-    if (block->rows() > 0 && (block->rows() + piece.lines > max_rows ||
-                              block->byte_size() + piece.size > max_bytes))
+    if (piece.last) break;
+    if (block->rows() > 0 &&
+        (block->rows() + piece.lines > max_rows || block->byte_size() + piece.size > max_bytes))
       RETURN_IF_ERROR(CutBlock(block));
     if (!has_content()) started = Clock::now();
     RETURN_IF_ERROR(DecodePiece(reader, piece, *block));
@@ -271,7 +387,7 @@ Status Runner::Run(const std::atomic<bool>& stop, const std::atomic<bool>& abort
   Status st = Read(stop);
   if (!st.ok()) SetFailure(st);
   Piece end;
-  end.end = true;
+  end.last = true;
   Push(std::move(end));
   for (auto& w : workers) w.join();
   // Wait until ClickHouse confirmed everything that was read.
@@ -279,9 +395,12 @@ Status Runner::Run(const std::atomic<bool>& stop, const std::atomic<bool>& abort
   done = true;
   watcher.join();
   writer_->Abort();  // stops the sender threads (nothing is pending unless we failed)
+  // The final commit (Kafka: synchronous, then leave the group) — only of what was confirmed.
+  Status closed = source_->Close();
   std::lock_guard lock(mu_);
   if (!failure_.ok()) return failure_;
-  return drained;
+  if (!drained.ok()) return drained;
+  return closed;
 }
 
 }  // namespace sluice

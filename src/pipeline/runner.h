@@ -50,17 +50,22 @@ class Runner {
   }
 
  private:
-  // Whole lines of one partition, copied out of the source's buffer (plus simdjson padding).
+  // Whole lines (or messages) of one partition, in a buffer shared with the source or copied out
+  // of it (plus simdjson padding).
   struct Piece {
     PartitionId partition;
     Offset begin;
+    Offset end;  // positions covered: [begin, end)
     uint64_t first_line = 0;
-    size_t lines = 0;   // upper bound on the rows it yields
-    size_t offset = 0;  // where its lines start in *data
-    size_t size = 0;    // bytes of lines from there (readable padding follows)
+    size_t lines = 0;     // upper bound on the rows it yields
+    size_t offset = 0;    // where its lines start in *data
+    size_t size = 0;      // bytes of lines from there (readable padding follows)
     uint64_t charge = 0;  // bytes taken from the budget for it
     std::shared_ptr<const std::string> data;
-    bool end = false;   // no more pieces
+    // Message-based sources: records [record_from, record_to) of *records (offsets into *data).
+    std::shared_ptr<const std::vector<Record>> records;
+    size_t record_from = 0, record_to = 0;
+    bool last = false;  // no more pieces
   };
 
   Status CutBlock(std::unique_ptr<Block>& block);
@@ -68,11 +73,20 @@ class Runner {
   Status Read(const std::atomic<bool>& stop);
   Status QueuePiece(const Chunk& chunk, size_t from, size_t to, uint64_t first_line, size_t lines,
                     const std::atomic<bool>& stop);
-  void Push(Piece piece);
+  Status QueueRecords(const Chunk& chunk, const std::atomic<bool>& stop);
+  // Takes budget for `piece`, registers its range and queues it; drops it if its partition was
+  // taken away meanwhile.
+  Status Enqueue(Piece piece, const std::atomic<bool>& stop);
+  // Called while the reading thread waits for room: lets the source serve its protocol.
+  void Idle();
+  bool Push(Piece piece);
   // Pops a piece, waiting until `deadline`; false on time-out.
   bool Pop(Piece* piece, std::chrono::steady_clock::time_point deadline);
   Status Decode(JsonReader& reader);
   Status DecodePiece(JsonReader& reader, const Piece& piece, Block& block);
+  Status DecodeLines(JsonReader& reader, const Piece& piece, Block& block);
+  Status DecodeRecords(JsonReader& reader, const Piece& piece, Block& block);
+  SourceLabel LabelOf(PartitionId p) const;
   void SetFailure(const Status& st);
 
   const PipelineConfig& pipeline_;
@@ -93,6 +107,7 @@ class Runner {
   size_t max_pieces_ = 4;
   Status failure_;
   std::atomic<bool> failed_{false};
+  bool blocked_ = false;  // the reading thread called source_->WhileBlocked() (reading thread)
 };
 
 // Builds the HTTP endpoint of a sink (credentials included; never log it whole).

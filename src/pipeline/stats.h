@@ -66,21 +66,30 @@ class LabelCounter {
 };
 
 // Bytes whose positions the source may commit (the contiguous acknowledged prefix), per
-// partition, measured from where reading of the partition started.
+// partition. Each range handed on is recorded with its bytes (file: its length; Kafka: its
+// messages' sizes), so that offsets of any kind convert back to bytes.
 class CommitProgress {
  public:
-  // Reading of `partition` starts at `start` (the position it resumes from).
-  void Start(uint32_t partition, uint64_t start) {
+  // Reading of `partition` starts (again): forgets what was recorded of it.
+  void Start(uint32_t partition) {
     std::lock_guard lock(mu_);
-    positions_[partition] = start;
+    pending_[partition].clear();
+  }
+  // A range of `partition` ending at position `end` holds `bytes`. Ranges are added in order.
+  void Add(uint32_t partition, uint64_t end, uint64_t bytes) {
+    std::lock_guard lock(mu_);
+    pending_[partition][end] += bytes;
   }
   // `partition` is committable up to `upto`. Calls may arrive out of order: only advances count.
   void Advance(uint32_t partition, uint64_t upto) {
     std::lock_guard lock(mu_);
-    auto it = positions_.find(partition);
-    if (it == positions_.end() || upto <= it->second) return;
-    bytes_ += upto - it->second;
-    it->second = upto;
+    auto it = pending_.find(partition);
+    if (it == pending_.end()) return;
+    auto& ranges = it->second;
+    while (!ranges.empty() && ranges.begin()->first <= upto) {
+      bytes_ += ranges.begin()->second;
+      ranges.erase(ranges.begin());
+    }
   }
   uint64_t bytes() const {
     std::lock_guard lock(mu_);
@@ -89,8 +98,34 @@ class CommitProgress {
 
  private:
   mutable std::mutex mu_;
-  std::map<uint32_t, uint64_t> positions_;
+  std::map<uint32_t, std::map<uint64_t, uint64_t>> pending_;  // partition → end → bytes
   uint64_t bytes_ = 0;
+};
+
+// Counters of a Kafka source (zero for other sources).
+struct KafkaStats {
+  std::atomic<uint64_t> commits{0};          // offset commits the broker confirmed
+  std::atomic<uint64_t> commit_failures{0};  // offset commits the broker refused (retried later)
+  std::atomic<uint64_t> assigned{0};         // partitions assigned by rebalances
+  std::atomic<uint64_t> revoked{0};          // partitions revoked (or lost) by rebalances
+  std::atomic<uint64_t> rebalances{0};       // rebalance events
+  std::atomic<uint64_t> paused_ns{0};        // time fetching was paused for backpressure
+  std::atomic<bool> paused{false};
+  std::atomic<uint64_t> tombstones{0};  // messages without a value (covered, not rows)
+
+  // Lag per partition ("topic/partition" → high watermark − committed offset).
+  void SetLag(std::map<std::string, int64_t> lag) {
+    std::lock_guard lock(mu_);
+    lag_ = std::move(lag);
+  }
+  std::map<std::string, int64_t> Lag() const {
+    std::lock_guard lock(mu_);
+    return lag_;
+  }
+
+ private:
+  mutable std::mutex mu_;
+  std::map<std::string, int64_t> lag_;
 };
 
 struct PipelineStats {
@@ -106,6 +141,7 @@ struct PipelineStats {
   // Writer gauges: batches waiting for a sender, and INSERTs being sent (with their retries).
   std::atomic<uint64_t> queued_batches{0};
   std::atomic<uint64_t> inflight_batches{0};
+  KafkaStats kafka;
 
   void SetWriterDepth(size_t queued, size_t inflight) {
     queued_batches.store(queued, std::memory_order_relaxed);

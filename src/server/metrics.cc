@@ -63,6 +63,48 @@ void Histogram(Page& page, const std::vector<PipelineMetrics>& pipelines) {
   }
 }
 
+// Kafka source families (all zero for pipelines reading other sources).
+void Kafka(Page& page, const std::vector<PipelineMetrics>& pipelines) {
+  using P = const PipelineMetrics&;
+  page.PerPipeline("sluice_kafka_commits_total", "counter",
+                   "Offset commits the Kafka broker confirmed.",
+                   [](P p) { return p.stats->kafka.commits.load(); });
+  page.PerPipeline("sluice_kafka_commit_failures_total", "counter",
+                   "Offset commits the Kafka broker refused (the offsets are committed again "
+                   "with the next one).",
+                   [](P p) { return p.stats->kafka.commit_failures.load(); });
+  page.PerPipeline("sluice_kafka_rebalances_total", "counter",
+                   "Consumer-group rebalances this member took part in.",
+                   [](P p) { return p.stats->kafka.rebalances.load(); });
+  page.PerPipeline("sluice_kafka_partitions_assigned_total", "counter",
+                   "Partitions assigned to this member by rebalances.",
+                   [](P p) { return p.stats->kafka.assigned.load(); });
+  page.PerPipeline("sluice_kafka_partitions_revoked_total", "counter",
+                   "Partitions revoked from (or lost by) this member.",
+                   [](P p) { return p.stats->kafka.revoked.load(); });
+  page.Family("sluice_kafka_paused_seconds_total", "counter",
+              "Time fetching was paused because ClickHouse was behind (backpressure).");
+  for (const auto& p : pipelines)
+    page.Sample("sluice_kafka_paused_seconds_total", p, "",
+                static_cast<double>(p.stats->kafka.paused_ns.load()) / 1e9);
+  page.PerPipeline("sluice_kafka_paused", "gauge", "1 while fetching is paused, else 0.",
+                   [](P p) { return p.stats->kafka.paused.load() ? 1 : 0; });
+  page.Family("sluice_kafka_consumer_lag", "gauge",
+              "Messages in the partition after the committed offset (high watermark minus "
+              "committed offset), per assigned partition.");
+  for (const auto& p : pipelines) {
+    for (const auto& [name, lag] : p.stats->kafka.Lag()) {
+      const size_t slash = name.rfind('/');
+      const std::string topic = name.substr(0, slash);
+      const std::string partition = slash == std::string::npos ? "" : name.substr(slash + 1);
+      page.Sample("sluice_kafka_consumer_lag", p,
+                  fmt::format(",topic=\"{}\",partition=\"{}\"", EscapeLabelValue(topic),
+                              EscapeLabelValue(partition)),
+                  static_cast<uint64_t>(lag < 0 ? 0 : lag));
+    }
+  }
+}
+
 }  // namespace
 
 std::string EscapeLabelValue(std::string_view value) {
@@ -134,6 +176,7 @@ std::string RenderMetrics(const ProcessMetrics& process,
                      const uint64_t read = p.stats->bytes_read.load();
                      return read > committed ? read - committed : 0;
                    });
+  Kafka(page, pipelines);
   return std::move(page.out());
 }
 

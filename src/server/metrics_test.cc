@@ -25,14 +25,28 @@ TEST(Metrics, CountersAndGaugesPerPipeline) {
   a.bytes_read = 1000;
   a.batches = 2;
   a.SetWriterDepth(1, 2);
-  a.committed.Start(0, 500);
-  a.committed.Advance(0, 1100);  // 600 bytes committable
+  a.committed.Start(0);
+  a.committed.Add(0, 1000, 400);
+  a.committed.Add(0, 1100, 200);
+  a.committed.Add(0, 1300, 200);
+  a.committed.Advance(0, 1100);  // the first two ranges: 600 bytes committable
+  a.kafka.commits = 4;
+  a.kafka.rebalances = 2;
+  a.kafka.paused_ns = 1500000000;
+  a.kafka.SetLag({{"clicks/0", 12}, {"clicks/1", 0}});
   b.rows_read = 5;
   const std::string page =
       RenderMetrics(ProcessMetrics{true, 64, 1024, 1.5}, {{"clicks", &a, 3}, {"views", &b, 0}});
   EXPECT_TRUE(HasLine(page, "# TYPE sluice_rows_read_total counter"));
   EXPECT_TRUE(HasLine(page, "sluice_rows_read_total{pipeline=\"clicks\"} 10"));
   EXPECT_TRUE(HasLine(page, "sluice_rows_read_total{pipeline=\"views\"} 5"));
+  EXPECT_TRUE(HasLine(page, "sluice_kafka_commits_total{pipeline=\"clicks\"} 4"));
+  EXPECT_TRUE(HasLine(page, "sluice_kafka_rebalances_total{pipeline=\"clicks\"} 2"));
+  EXPECT_TRUE(HasLine(page, "sluice_kafka_paused_seconds_total{pipeline=\"clicks\"} 1.5"));
+  EXPECT_TRUE(HasLine(
+      page, "sluice_kafka_consumer_lag{pipeline=\"clicks\",topic=\"clicks\",partition=\"0\"} 12"));
+  EXPECT_TRUE(HasLine(
+      page, "sluice_kafka_consumer_lag{pipeline=\"clicks\",topic=\"clicks\",partition=\"1\"} 0"));
   EXPECT_TRUE(HasLine(page, "sluice_rows_inserted_total{pipeline=\"clicks\"} 7"));
   EXPECT_TRUE(HasLine(page, "sluice_rows_dead_lettered_total{pipeline=\"clicks\"} 3"));
   EXPECT_TRUE(HasLine(page, "sluice_bytes_read_total{pipeline=\"clicks\"} 1000"));
@@ -97,16 +111,23 @@ TEST(Metrics, HistogramBucketsAreCumulativeWithSumAndCount) {
   EXPECT_TRUE(HasLine(page, "sluice_insert_duration_seconds_sum{pipeline=\"p\"} 100.209"));
 }
 
-TEST(Metrics, CommitProgressCountsOnlyAdvancesFromTheStart) {
+TEST(Metrics, CommitProgressCountsTheBytesOfCommittableRanges) {
   CommitProgress c;
   c.Advance(0, 100);  // partition not started: ignored
   EXPECT_EQ(c.bytes(), 0u);
-  c.Start(0, 50);
-  c.Start(1, 0);
+  c.Start(0);
+  c.Start(1);
+  c.Add(0, 60, 10);  // [50, 60)
+  c.Add(0, 80, 20);  // [60, 80)
+  c.Add(0, 90, 10);
+  c.Add(1, 3, 700);  // Kafka: offsets [0, 3) hold 700 bytes
   c.Advance(0, 80);
   c.Advance(0, 70);  // late, out-of-order acknowledgement
-  c.Advance(1, 10);
-  EXPECT_EQ(c.bytes(), 40u);
+  c.Advance(1, 3);
+  EXPECT_EQ(c.bytes(), 730u);
+  c.Start(0);  // reassigned: what was pending is forgotten
+  c.Advance(0, 90);
+  EXPECT_EQ(c.bytes(), 730u);
 }
 
 TEST(Metrics, LabelValuesAreEscaped) {

@@ -30,7 +30,7 @@ class FileSource : public Source {
     if (gz_ != nullptr) gzclose(gz_);
   }
 
-  Status Open() override {
+  Status Open(const SourceContext&) override {
     for (const auto& p : cfg_.source.paths) {
       std::error_code ec;
       auto abs = std::filesystem::absolute(p, ec);

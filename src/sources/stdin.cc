@@ -15,7 +15,7 @@ class StdinSource : public Source {
       : lines_(static_cast<size_t>(cfg.source.read_buffer_bytes),
                static_cast<size_t>(cfg.decode.max_line_bytes)) {}
 
-  Status Open() override {
+  Status Open(const SourceContext&) override {
     lines_.Reset(PartitionId{0}, Offset{0}, 1);
     return Status::Ok();
   }
