@@ -103,6 +103,8 @@ Status AppendMeta(const MetaRef& ref, const RecordMeta& meta, const DataType& t,
     default:
       break;
   }
+  // LowCardinality is stored as its inner type (the encoder builds the dictionary).
+  if (t.id == TypeId::kLowCardinality) return AppendMeta(ref, meta, *t.children[0], col, zones);
   if (t.id == TypeId::kNullable) {
     col.nulls.push_back(present ? 0 : 1);
     if (!present) {

@@ -83,6 +83,86 @@ class Instance(ClickHouse):
         subprocess.run([SERVICE, "destroy", self.name], check=False)
 
 
+KAFKA_SERVICE = os.path.join(REPO, "scripts", "services", "kafka")
+
+
+class Kafka:
+    """The run's Kafka broker (scripts/run-tests starts it: SLUICE_KAFKA_BROKERS / _NAME)."""
+
+    def __init__(self, brokers=None, name=None):
+        self.brokers = brokers or os.environ.get("SLUICE_KAFKA_BROKERS")
+        self.name = name or os.environ.get("SLUICE_KAFKA_NAME", "test")
+        if not self.brokers:
+            fail("SLUICE_KAFKA_BROKERS is not set: run through `make test` (scripts/run-tests)")
+
+    def create_topic(self, topic, partitions):
+        subprocess.run([KAFKA_SERVICE, "create-topic", self.name, topic, str(partitions)],
+                       check=True, stdout=subprocess.DEVNULL)
+
+    def produce(self, topic, path, extra=()):
+        """Each line of `path` becomes one message, spread at random over the partitions."""
+        subprocess.run(["kcat", "-P", "-b", self.brokers, "-t", topic, "-l",
+                        "-X", "sticky.partitioning.linger.ms=0", *extra, path], check=True)
+
+    def produce_lines(self, topic, lines, partition=None, key=None):
+        with tempfile.NamedTemporaryFile("w", suffix=".ndjson", delete=False) as f:
+            f.write("".join(l + "\n" for l in lines))
+        extra = []
+        if partition is not None:
+            extra += ["-p", str(partition)]
+        if key is not None:
+            extra += ["-k", key]
+        try:
+            self.produce(topic, f.name, extra)
+        finally:
+            os.unlink(f.name)
+
+    def end_offsets(self, topic, partitions):
+        """{partition: high watermark} — the offsets a complete ingest must cover."""
+        out = {}
+        for p in range(partitions):
+            r = subprocess.run(["kcat", "-Q", "-b", self.brokers, "-t", "%s:%d:-1" % (topic, p)],
+                               check=True, capture_output=True, text=True)
+            out[p] = int(r.stdout.strip().rsplit(" ", 1)[1])
+        return out
+
+
+def kafka_pipeline(brokers, topic, url, table, group=None, metadata=None, properties=None,
+                   **sink_extra):
+    source = {"type": "kafka", "brokers": brokers, "topics": [topic]}
+    if group:
+        source["group"] = group
+    if properties:
+        source["properties"] = properties
+    sink = {"url": url, "table": table}
+    sink.update(sink_extra)
+    p = {"source": source, "sink": sink}
+    if metadata:
+        p["decode"] = {"metadata": metadata}
+    return p
+
+
+def offsets_complete(ch, table, ends):
+    """Checks that `table` (with _partition, _offset columns) holds every offset below the end
+    offsets `ends`; returns (rows, distinct (partition, offset) pairs)."""
+    rows = {}
+    for line in ch.query("SELECT _partition, uniqExact(_offset), min(_offset), max(_offset), count() "
+                         "FROM %s GROUP BY _partition FORMAT TSV" % table).splitlines():
+        p, uniq, lo, hi, n = (int(x) for x in line.split("\t"))
+        rows[p] = (uniq, lo, hi, n)
+    total_rows = sum(v[3] for v in rows.values())
+    distinct = sum(v[0] for v in rows.values())
+    for p, end in ends.items():
+        if end == 0:
+            check(p not in rows, "partition %d is empty and has no rows" % p)
+            continue
+        got = rows.get(p)
+        check(got is not None and got[0] == end and got[1] == 0 and got[2] == end - 1,
+              "partition %d: every offset 0..%d present (distinct, min, max, rows = %s)"
+              % (p, end - 1, got))
+    return total_rows, distinct
+
+
 def workdir(name):
     base = os.environ.get("SLUICE_TEST_TMP") or tempfile.gettempdir()
     d = tempfile.mkdtemp(prefix="sluice-%s-" % name, dir=base)
@@ -166,3 +246,36 @@ def column_checksums(ch, table, columns):
 
 
 import urllib.parse  # noqa: E402  (used by ClickHouse.query)
+
+
+def stop_sluice(p, timeout=120):
+    """SIGTERM (flush, wait for ClickHouse, commit, exit); returns (exit code, stdout, stderr)."""
+    p.send_signal(signal.SIGTERM)
+    try:
+        out, err = p.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        p.kill()
+        out, err = p.communicate()
+        fail("sluice did not stop within %ds of SIGTERM:\n%s" % (timeout, err[-3000:]))
+    print("$ sluice (SIGTERM) → exit %d" % p.returncode, flush=True)
+    if out:
+        print(out, flush=True)
+    if err:
+        print(err[-4000:], flush=True)
+    return p.returncode, out, err
+
+
+def run_until(args, pred, timeout, what):
+    """Starts sluice, waits until pred() (polled every 0.2 s), then stops it with SIGTERM."""
+    p = start_sluice(args)
+    deadline = time.time() + timeout
+    while time.time() < deadline and not pred():
+        if p.poll() is not None:
+            out, err = p.communicate()
+            fail("sluice exited (%d) before %s:\n%s\n%s" % (p.returncode, what, out, err[-4000:]))
+        time.sleep(0.2)
+    if not pred():
+        p.kill()
+        out, err = p.communicate()
+        fail("timed out after %ss waiting for %s:\n%s" % (timeout, what, err[-4000:]))
+    return stop_sluice(p)
