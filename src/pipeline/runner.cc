@@ -187,7 +187,8 @@ Status Runner::QueueRecords(const Chunk& chunk, const std::atomic<bool>& stop) {
     Piece piece;
     piece.partition = chunk.partition;
     piece.begin = begin;
-    piece.end = to == records.size() ? chunk.end : Offset{records[to].meta.offset};
+    piece.end =
+        to == records.size() ? chunk.end : Offset{static_cast<uint64_t>(records[to].meta.offset)};
     piece.lines = to - from;
     piece.data = chunk.owner;
     piece.records = chunk.records;
@@ -276,9 +277,7 @@ Status Runner::DecodeRecords(JsonReader& reader, const Piece& piece, Block& bloc
   uint64_t rows = 0, dead = 0, tombstones = 0;
   for (size_t i = piece.record_from; i < piece.record_to; ++i) {
     const Record& r = (*piece.records)[i];
-    std::string_view text(base + r.begin, r.size);
-    while (!text.empty() && (text.back() == '\n' || text.back() == '\r' || text.back() == ' '))
-      text.remove_suffix(1);
+    const std::string_view text(base + r.begin, r.size);  // the message exactly as produced
     if (r.size == 0) {
       ++tombstones;
       continue;
