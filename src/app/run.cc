@@ -84,11 +84,11 @@ int RunCommand(const Config& config, const RunOptions& options, const std::atomi
         const double rate = dt > 0 ? static_cast<double>(inserted - last_inserted) / dt : 0;
         last = now;
         last_inserted = inserted;
-        std::fprintf(stderr, "\r\033[Kread %s  inserted %s  dead-lettered %s  retries %llu  %s rows/s",
-                     Human(static_cast<double>(read)).c_str(),
-                     Human(static_cast<double>(inserted)).c_str(),
-                     Human(static_cast<double>(dead)).c_str(),
-                     static_cast<unsigned long long>(retries), Human(rate).c_str());
+        std::fprintf(
+            stderr, "\r\033[Kread %s  inserted %s  dead-lettered %s  retries %llu  %s rows/s",
+            Human(static_cast<double>(read)).c_str(), Human(static_cast<double>(inserted)).c_str(),
+            Human(static_cast<double>(dead)).c_str(), static_cast<unsigned long long>(retries),
+            Human(rate).c_str());
         std::fflush(stderr);
       }
       std::fprintf(stderr, "\r\033[K");
@@ -109,17 +109,28 @@ int RunCommand(const Config& config, const RunOptions& options, const std::atomi
     const Status& st = results[i];
     std::string status = st.ok() ? (s.rows_dead_lettered > 0 ? "ok, some rows dead-lettered" : "ok")
                                  : (st.code() == Code::kCancelled ? "aborted" : "FAILED");
-    std::printf("  %-16s %12llu %12llu %14llu %9llu %9llu %12.0f  %s\n",
-                runners[i]->config().name.c_str(),
-                static_cast<unsigned long long>(s.rows_read.load()),
-                static_cast<unsigned long long>(s.rows_inserted.load()),
-                static_cast<unsigned long long>(s.rows_dead_lettered.load()),
-                static_cast<unsigned long long>(s.batches.load()),
-                static_cast<unsigned long long>(s.retries.load()),
-                elapsed > 0 ? static_cast<double>(s.rows_inserted.load()) / elapsed : 0.0,
-                status.c_str());
+    std::printf(
+        "  %-16s %12llu %12llu %14llu %9llu %9llu %12.0f  %s\n", runners[i]->config().name.c_str(),
+        static_cast<unsigned long long>(s.rows_read.load()),
+        static_cast<unsigned long long>(s.rows_inserted.load()),
+        static_cast<unsigned long long>(s.rows_dead_lettered.load()),
+        static_cast<unsigned long long>(s.batches.load()),
+        static_cast<unsigned long long>(s.retries.load()),
+        elapsed > 0 ? static_cast<double>(s.rows_inserted.load()) / elapsed : 0.0, status.c_str());
     if (s.rows_dead_lettered > 0)
       std::printf("  %-16s dead-letter file: %s\n", "", runners[i]->dead_letter().path().c_str());
+    if (runners[i]->config().source.type == "kafka") {
+      const KafkaStats& k = s.kafka;
+      std::printf(
+          "  %-16s kafka: %llu offset commits (%llu refused, retried), %llu rebalances "
+          "(%llu partitions assigned, %llu revoked), paused %.1fs\n",
+          "", static_cast<unsigned long long>(k.commits.load()),
+          static_cast<unsigned long long>(k.commit_failures.load()),
+          static_cast<unsigned long long>(k.rebalances.load()),
+          static_cast<unsigned long long>(k.assigned.load()),
+          static_cast<unsigned long long>(k.revoked.load()),
+          static_cast<double>(k.paused_ns.load()) / 1e9);
+    }
     if (!st.ok()) {
       std::fprintf(stderr, "sluice: pipeline '%s': %s\n", runners[i]->config().name.c_str(),
                    st.message().c_str());
