@@ -67,10 +67,11 @@ int CheckCommand(const Config& config, const std::vector<std::string>& only) {
     }
     JsonReaderOptions ro;
     ro.rename = p.decode.rename;
+    ro.metadata = p.decode.metadata;
     ro.server_timezone = info->timezone;
     auto reader = JsonReader::Create(*schema, ro);
     if (!reader.ok()) {
-      std::printf("  PROBLEM: pipelines.%s.decode.rename: %s\n", p.name.c_str(),
+      std::printf("  PROBLEM: pipelines.%s.decode: %s\n", p.name.c_str(),
                   reader.status().message().c_str());
       ++problems_total;
       continue;
@@ -93,7 +94,9 @@ int CheckCommand(const Config& config, const std::vector<std::string>& only) {
       for (const auto& f : fields)
         if (f == field || f.rfind(field + ".", 0) == 0) seen = true;
       std::string from;
-      if (seen) {
+      if (auto meta = p.decode.metadata.find(c.name); meta != p.decode.metadata.end()) {
+        from = "metadata " + meta->second;
+      } else if (seen) {
         from = "field " + field + (field != c.name ? " (renamed)" : "");
       } else if (c.default_kind == DefaultKind::kDefault) {
         from = "DEFAULT " + c.default_expression + " (no field '" + field + "' in the sample)";
