@@ -8,9 +8,14 @@ median is reported:
   (b) curl --data-binary @W1.native 'INSERT … FORMAT Native' the ceiling: rows pre-encoded
   (c) sluice run on W1                                       JSON → columns → Native, ours
 It prints rows/s for each, sluice's CPU seconds per 1 M rows and peak RSS, and c/a and c/b.
+Then Kafka → ClickHouse on the same W1 rows, loaded into an 8-partition topic of a local broker:
+  (d) sluice run with a kafka source (fresh consumer group), until count() reaches W1
+  (e) ClickHouse's own Kafka engine (Kafka table + materialized view), bench/kafka_bench.py
+and d/e. BENCH_KAFKA=0 skips this part.
 The machine is shared and noisy: compare the ratios, not the absolute numbers.
 """
 import os
+import signal
 import statistics
 import subprocess
 import sys
@@ -19,6 +24,7 @@ import time
 REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
 sys.path.insert(0, os.path.join(REPO, "tests", "integration"))
 import lib  # noqa: E402
+import kafka_bench  # noqa: E402
 
 BUILD = sys.argv[1] if len(sys.argv) > 1 else os.path.join(REPO, "build")
 BIN = os.path.join(BUILD, "sluice")
@@ -103,8 +109,74 @@ def main():
               % (c, cpu_per_m, results["(c) sluice run"][2] / 1024))
         print("c/a (sluice vs ClickHouse JSONEachRow) = %.2f" % (c / a))
         print("c/b (sluice vs Native ceiling)         = %.2f" % (c / b))
+        if os.environ.get("BENCH_KAFKA", "1") != "0":
+            print()
+            bench_kafka(ch, data, wd)
     finally:
         ch.destroy()
+
+
+def sluice_until(cfg, table):
+    """Runs sluice until `table` holds ROWS rows, then stops it (SIGTERM: drain, commit).
+    Returns (seconds until the last row was in, CPU seconds of the whole run, peak RSS KiB)."""
+    ch = lib.ClickHouse("http://127.0.0.1:%d" % PORT)
+    with open(os.devnull, "w") as null, open("/tmp/sluice-bench-stderr.txt", "w+") as err:
+        t = time.perf_counter()
+        p = subprocess.Popen([BIN, "run", "--no-progress", cfg], stdout=null, stderr=err)
+        while ch.count(table) < ROWS:
+            if p.poll() is not None or time.perf_counter() - t > 900:
+                err.seek(0)
+                sys.exit("bench: sluice (kafka) stopped early: %s" % err.read()[-2000:])
+            time.sleep(0.05)
+        wall = time.perf_counter() - t
+        p.send_signal(signal.SIGTERM)
+        _, status, ru = os.wait4(p.pid, 0)
+    return wall, ru.ru_utime + ru.ru_stime, ru.ru_maxrss
+
+
+def bench_kafka(ch, data, wd):
+    """(d) sluice's Kafka source vs (e) ClickHouse's Kafka engine, same topic, same run."""
+    kname, kport = "bench", int(os.environ.get("BENCH_KAFKA_PORT", "19492"))
+    service = kafka_bench.KAFKA_SERVICE
+    subprocess.run([service, "start", kname, str(kport)], check=True)
+    try:
+        brokers = "127.0.0.1:%d" % kport
+        topic = "w1_%d" % time.time_ns()
+        subprocess.run([service, "create-topic", kname, topic, str(kafka_bench.PARTITIONS)],
+                       check=True, stdout=subprocess.DEVNULL)
+        secs = kafka_bench.produce(brokers, topic, data)
+        print("bench: W1 produced to Kafka topic %s (%d partitions) with kcat in %.1fs"
+              % (topic, kafka_bench.PARTITIONS, secs), flush=True)
+        walls, cpus, rss = [], [], 0
+        for i in range(RUNS):
+            ch.query("TRUNCATE TABLE %s" % TABLE)
+            pipe = lib.kafka_pipeline(brokers, topic, ch.url, "bench", group="bench-%s-%d" % (topic, i))
+            cfg = lib.write_config(os.path.join(wd, "kafka.yaml"), {"bench": pipe}, os.path.join(wd, "kstate"))
+            w, c, r = sluice_until(cfg, TABLE)
+            n = ch.count(TABLE)
+            if n != ROWS:
+                sys.exit("bench: sluice (kafka) inserted %d rows, expected %d" % (n, ROWS))
+            walls.append(w)
+            cpus.append(c)
+            rss = max(rss, r)
+        d_wall = statistics.median(walls)
+        print("  %-34s median %.2fs  %10.0f rows/s" % ("(d) sluice run, kafka source", d_wall, ROWS / d_wall),
+              flush=True)
+        engine = []
+        for i in range(RUNS):
+            ch.query("TRUNCATE TABLE %s" % TABLE)
+            engine.append(kafka_bench.ch_kafka_engine(ch, brokers, topic, TABLE, ROWS, timeout=900))
+        e_wall = statistics.median(engine)
+        print("  %-34s median %.2fs  %10.0f rows/s   (%s)" % (
+            "(e) ClickHouse Kafka engine + MV", e_wall, ROWS / e_wall,
+            ", ".join("%s=%s" % kv for kv in kafka_bench.KAFKA_SETTINGS.items())), flush=True)
+        print()
+        print("sluice (kafka): %.0f rows/s, %.2f CPU core-seconds per 1 M rows, peak RSS %.0f MiB"
+              % (ROWS / d_wall, statistics.median(cpus) / (ROWS / 1e6), rss / 1024))
+        print("d/e (sluice Kafka vs ClickHouse Kafka engine) = %.2f" % (e_wall / d_wall))
+        subprocess.run([service, "delete-topic", kname, topic], check=False, stdout=subprocess.DEVNULL)
+    finally:
+        subprocess.run([service, "destroy", kname], check=False)
 
 
 if __name__ == "__main__":
