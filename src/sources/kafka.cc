@@ -103,6 +103,7 @@ class KafkaSource : public Source {
         FlushAll();
       if (ready_.empty() && Clock::now() >= deadline) break;
     }
+    CommitAsync();
     UpdateLag();
     if (ready_.empty()) return ReadResult::kIdle;
     *chunk = std::move(ready_.front());
@@ -119,23 +120,16 @@ class KafkaSource : public Source {
   }
 
   Status Commit(PartitionId p, Offset upto) override {
-    TopicPartitionList list(rd_kafka_topic_partition_list_new(1));
-    {
-      std::lock_guard lock(mu_);
-      auto it = parts_.find(p.value);
-      // A partition taken away: its new owner commits; late acknowledgements of ours are moot.
-      if (it == parts_.end() || !it->second->owned) return Status::Ok();
-      Part& part = *it->second;
-      part.acked = std::max(part.acked, static_cast<int64_t>(upto.value));
-      rd_kafka_topic_partition_list_add(list.get(), part.topic.c_str(), part.partition)->offset =
-          part.acked;
+    std::lock_guard lock(mu_);
+    auto it = parts_.find(p.value);
+    // A partition taken away: its new owner commits; late acknowledgements of ours are moot.
+    if (it == parts_.end() || !it->second->owned) return Status::Ok();
+    Part& part = *it->second;
+    if (static_cast<int64_t>(upto.value) > part.acked) {
+      part.acked = static_cast<int64_t>(upto.value);
+      dirty_ = true;
     }
-    // Asynchronous: the result arrives in OnCommit; a refused commit is covered by the next one
-    // (and by the synchronous commit on revoke and close).
-    if (auto err = rd_kafka_commit(rk_, list.get(), 1); err != RD_KAFKA_RESP_ERR_NO_ERROR) {
-      ++stats_->commit_failures;
-      spdlog::warn("{}: kafka: cannot commit offsets: {}", cfg_.name, rd_kafka_err2str(err));
-    }
+    // Sent by the reading thread (CommitAsync): one request for every partition that advanced.
     return Status::Ok();
   }
 
@@ -173,6 +167,7 @@ class KafkaSource : public Source {
     // Keep the membership alive and serve rebalances; messages fetched before the pause took
     // effect are kept for later.
     Poll(0);
+    CommitAsync();
     UpdateLag();
     return CheckFatal();
   }
@@ -207,7 +202,8 @@ class KafkaSource : public Source {
     int32_t partition = 0;
     bool owned = true;       // mu_
     int64_t acked = -1;      // mu_: confirmed up to here (exclusive), -1: nothing yet
-    int64_t committed = -1;  // reading thread: last offset committed synchronously
+    int64_t committed = -1;  // mu_: last offset committed synchronously
+    int64_t sent = -1;       // mu_: last offset sent by CommitAsync
     int64_t first = -1;      // offset of the first message handed on
     int64_t next = -1;       // reading thread: offset after the last message taken
     int64_t covered = -1;    // reading thread: end of the last chunk handed on
@@ -502,6 +498,32 @@ class KafkaSource : public Source {
     return ids;
   }
 
+  // Commits, without waiting, the confirmed offsets of every owned partition that advanced since
+  // the last commit, at most every kCommitInterval. The answer arrives in OnCommit; a refused
+  // commit is covered by the next one (and by the synchronous commit on revoke and close).
+  void CommitAsync() {
+    const auto now = Clock::now();
+    if (!dirty_ || now < next_commit_) return;
+    next_commit_ = now + kCommitInterval;
+    TopicPartitionList list(rd_kafka_topic_partition_list_new(8));
+    {
+      std::lock_guard lock(mu_);
+      dirty_ = false;
+      for (const auto& [id, part] : parts_) {
+        if (!part->owned || part->acked < 0 || part->acked == part->sent) continue;
+        rd_kafka_topic_partition_list_add(list.get(), part->topic.c_str(), part->partition)
+            ->offset = part->acked;
+        part->sent = part->acked;
+      }
+    }
+    if (list->cnt == 0) return;
+    if (auto err = rd_kafka_commit(rk_, list.get(), 1); err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+      ++stats_->commit_failures;
+      spdlog::warn("{}: kafka: cannot commit offsets: {}", cfg_.name, rd_kafka_err2str(err));
+      Resend(list.get());
+    }
+  }
+
   // Commits the confirmed offsets of `ids` and waits for the broker's answer; retried a few times
   // on retriable errors (coordinator moving, rebalance in progress).
   Status CommitSync(const std::vector<PartitionId>& ids) {
@@ -535,6 +557,17 @@ class KafkaSource : public Source {
                     rd_kafka_err2str(err)));
   }
 
+  // Makes the next CommitAsync send the partitions of `list` again (their commit failed).
+  void Resend(const rd_kafka_topic_partition_list_t* list) {
+    std::lock_guard lock(mu_);
+    for (int i = 0; i < list->cnt; ++i) {
+      auto it = live_.find({list->elems[i].topic, list->elems[i].partition});
+      if (it == live_.end()) continue;
+      it->second->sent = -1;
+      dirty_ = true;
+    }
+  }
+
   void OnCommit(rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t* offsets) {
     bool failed = err != RD_KAFKA_RESP_ERR_NO_ERROR && err != RD_KAFKA_RESP_ERR__NO_OFFSET;
     for (int i = 0; offsets != nullptr && i < offsets->cnt; ++i)
@@ -542,6 +575,7 @@ class KafkaSource : public Source {
     if (failed) {
       ++stats_->commit_failures;
       spdlog::debug("{}: kafka: offset commit refused: {}", cfg_.name, rd_kafka_err2str(err));
+      if (offsets != nullptr) Resend(offsets);
     } else if (err == RD_KAFKA_RESP_ERR_NO_ERROR) {
       ++stats_->commits;
     }
@@ -596,6 +630,7 @@ class KafkaSource : public Source {
   KafkaStats own_stats_;
   KafkaStats* stats_ = &own_stats_;
   bool want_headers_ = false;
+  static constexpr std::chrono::milliseconds kCommitInterval{200};
   rd_kafka_t* rk_ = nullptr;
   rd_kafka_queue_t* queue_ = nullptr;
   std::atomic<bool> closing_{false};
@@ -603,6 +638,7 @@ class KafkaSource : public Source {
   mutable std::mutex mu_;
   std::unordered_map<uint32_t, std::unique_ptr<Part>> parts_;  // every id ever assigned
   uint32_t next_id_ = 0;
+  bool dirty_ = false;  // mu_: some partition's acked offset advanced since the last commit
 
   // Reading thread only.
   std::map<std::pair<std::string, int32_t>, Part*> live_;  // current assignment
@@ -614,6 +650,7 @@ class KafkaSource : public Source {
   bool paused_ = false;
   Clock::time_point paused_since_;
   Clock::time_point next_lag_;
+  Clock::time_point next_commit_;
 };
 
 }  // namespace
