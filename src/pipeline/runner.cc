@@ -129,19 +129,22 @@ void Runner::Idle() {
   if (!st.ok()) SetFailure(st);
 }
 
-bool Runner::Push(Piece piece) {
+bool Runner::WaitForRoom() {
   std::unique_lock lock(mu_);
-  auto room = [&] { return failed_ || pieces_.size() < max_pieces_ || piece.last; };
+  auto room = [&] { return failed_ || pieces_.size() < max_pieces_; };
   while (!room()) {
     if (cv_.wait_for(lock, std::chrono::milliseconds(100), room)) break;
     lock.unlock();
     Idle();
     lock.lock();
   }
-  if (failed_ && !piece.last) return false;
+  return !failed_;
+}
+
+void Runner::Push(Piece piece) {
+  std::lock_guard lock(mu_);
   pieces_.push_back(std::move(piece));
   cv_.notify_all();
-  return true;
 }
 
 bool Runner::Pop(Piece* piece, std::chrono::steady_clock::time_point deadline) {
@@ -209,23 +212,23 @@ Status Runner::Enqueue(Piece piece, const std::atomic<bool>& stop) {
   piece.charge = 2 * (piece.size + JsonReader::kPadding);
   const bool got = budget_.Acquire(
       piece.charge, [&] { return failed_ || stop; }, [this] { Idle(); });
+  // Room in the queue is awaited before the piece is registered: a rebalance served while we
+  // wait must not wait in turn for a range that only this thread could hand on.
+  const bool room = got && WaitForRoom();
   if (blocked_) {
     blocked_ = false;
     source_->Unblocked();
   }
   if (!got) return Status::Ok();
-  if (!source_->Owns(piece.partition)) {  // revoked while we waited: its new owner reads it
+  if (!room || !source_->Owns(piece.partition)) {  // failed, or revoked while we waited
     budget_.Release(piece.charge);
     return Status::Ok();
   }
-  // Registered in source order, before any worker can acknowledge it.
+  // Registered in source order, before any worker can acknowledge it. Only this thread adds
+  // pieces, so the room found above is still there.
   acks_.Register(piece.partition, piece.begin, piece.end);
   stats_.committed.Add(piece.partition.value, piece.end.value, piece.size);
-  if (!Push(std::move(piece))) return Status::Ok();
-  if (blocked_) {
-    blocked_ = false;
-    source_->Unblocked();
-  }
+  Push(std::move(piece));
   return Status::Ok();
 }
 

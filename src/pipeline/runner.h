@@ -79,7 +79,9 @@ class Runner {
   Status Enqueue(Piece piece, const std::atomic<bool>& stop);
   // Called while the reading thread waits for room: lets the source serve its protocol.
   void Idle();
-  bool Push(Piece piece);
+  // Waits (serving the source) until the piece queue has room; false if the pipeline failed.
+  bool WaitForRoom();
+  void Push(Piece piece);
   // Pops a piece, waiting until `deadline`; false on time-out.
   bool Pop(Piece* piece, std::chrono::steady_clock::time_point deadline);
   Status Decode(JsonReader& reader);
