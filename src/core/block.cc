@@ -3,6 +3,8 @@
 #include <cstdio>
 #include <cstdlib>
 
+#include "core/status.h"
+
 namespace sluice {
 
 int Schema::IndexOf(std::string_view name) const {
@@ -51,6 +53,55 @@ Block Block::Select(const std::vector<size_t>& rows) const {
     out.CommitRow(origins_[r], raw(r));
   }
   return out;
+}
+
+void Block::Filter(const std::vector<uint8_t>& keep) {
+  SLUICE_CHECK(keep.size() == rows());
+  size_t kept = 0;
+  for (uint8_t k : keep) kept += k != 0;
+  if (kept == rows()) return;
+  std::vector<Column> columns;
+  columns.reserve(columns_.size());
+  for (auto& c : columns_) {
+    Column out(c.type_ptr());
+    for (size_t r = 0; r < keep.size(); ++r)
+      if (keep[r]) out.AppendFrom(c, r);
+    columns.push_back(std::move(out));
+  }
+  columns_ = std::move(columns);
+  size_t w = 0;
+  for (size_t r = 0; r < keep.size(); ++r) {
+    if (!keep[r]) continue;
+    origins_[w] = origins_[r];
+    raw_[w] = raw_[r];
+    ++w;
+  }
+  origins_.resize(w);
+  raw_.resize(w);
+}
+
+Block Block::Reshape(SchemaPtr out, const std::vector<int>& from, std::vector<Column> added) && {
+  SLUICE_CHECK(from.size() == out->columns.size());
+  Block b(std::move(out));
+  size_t next_added = 0;
+  for (size_t i = 0; i < from.size(); ++i) {
+    if (from[i] >= 0) {
+      b.columns_[i] = std::move(columns_[static_cast<size_t>(from[i])]);
+      b.present_[i] = present_[static_cast<size_t>(from[i])];
+    } else {
+      SLUICE_CHECK(next_added < added.size());
+      b.columns_[i] = std::move(added[next_added++]);
+      b.present_[i] = static_cast<uint32_t>(rows());  // computed for every row
+    }
+  }
+  b.origins_ = std::move(origins_);
+  b.raw_ = std::move(raw_);
+  b.buffers_ = std::move(buffers_);
+  b.checkpoint_ = std::move(checkpoint_);
+  b.budget_charge_ = budget_charge_;
+  b.on_ack_ = std::move(on_ack_);
+  b.CheckInvariant();
+  return b;
 }
 
 void Block::CheckInvariant() const {

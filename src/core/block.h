@@ -6,6 +6,7 @@
 // to the dead-letter output with its bytes.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -35,8 +36,8 @@ using SchemaPtr = std::shared_ptr<const Schema>;
 // Where a row came from: enough to find it again and to dead-letter it.
 struct RowOrigin {
   PartitionId partition;
-  uint64_t line = 0;    // 1-based line number within the partition (0 if not line-based)
-  Offset position;      // byte offset (file) or offset (Kafka) of the row
+  uint64_t line = 0;  // 1-based line number within the partition (0 if not line-based)
+  Offset position;    // byte offset (file) or offset (Kafka) of the row
 };
 
 class Block {
@@ -85,6 +86,19 @@ class Block {
 
   // A new block with the same schema holding the given rows of this one (no checkpoint).
   Block Select(const std::vector<size_t>& rows) const;
+  // Keeps only the rows whose `keep` byte is non-zero (REQUIRES keep.size() == rows()). The
+  // checkpoint is unchanged: dropped rows stay covered and are acknowledged with the block.
+  void Filter(const std::vector<uint8_t>& keep);
+  // The same rows under schema `out`: column i of the result is column from[i] of this block
+  // (moved), or the next of `added` (in order) when from[i] < 0. Origins, raw bytes, buffers,
+  // checkpoint, budget charge and acknowledgement hooks move along. REQUIRES every added column has
+  // rows() values.
+  Block Reshape(SchemaPtr out, const std::vector<int>& from, std::vector<Column> added) &&;
+
+  // Called once ClickHouse confirmed the block, before the source commits it (transforms make
+  // their state durable here, e.g. dedup keys). Run by the acknowledging writer thread.
+  std::vector<std::function<void()>>& on_ack() { return on_ack_; }
+  const std::vector<std::function<void()>>& on_ack() const { return on_ack_; }
 
   // Aborts if a column's length differs from rows().
   void CheckInvariant() const;
@@ -98,6 +112,7 @@ class Block {
   std::vector<std::shared_ptr<const std::string>> buffers_;
   CheckpointRanges checkpoint_;
   uint64_t budget_charge_ = 0;
+  std::vector<std::function<void()>> on_ack_;
 };
 
 }  // namespace sluice

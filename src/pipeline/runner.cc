@@ -97,6 +97,8 @@ SourceLabel Runner::LabelOf(PartitionId p) const {
 }
 
 Status Runner::OnAck(const Block& block) {
+  // Transforms make their state durable first (dedup keys): a commit must never precede it.
+  for (const auto& hook : block.on_ack()) hook();
   budget_.Release(block.budget_charge());
   for (const auto& r : block.checkpoint().ranges) {
     if (auto upto = acks_.Ack(r.partition, r.begin, r.end)) {
