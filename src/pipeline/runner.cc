@@ -63,6 +63,7 @@ Status Runner::Prepare() {
   source_ = factory->second(pipeline_);
   SourceContext context;
   context.stats = &stats_;
+  context.memory_budget_bytes = budget_.limit();
   context.wait_acked = [this](PartitionId p, std::chrono::steady_clock::time_point deadline) {
     while (!acks_.Drained(p)) {
       if (failed_ || std::chrono::steady_clock::now() >= deadline) return false;

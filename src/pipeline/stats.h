@@ -4,6 +4,7 @@
 
 #include <array>
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <map>
 #include <mutex>
@@ -109,8 +110,22 @@ struct KafkaStats {
   std::atomic<uint64_t> assigned{0};         // partitions assigned by rebalances
   std::atomic<uint64_t> revoked{0};          // partitions revoked (or lost) by rebalances
   std::atomic<uint64_t> rebalances{0};       // rebalance events
-  std::atomic<uint64_t> paused_ns{0};        // time fetching was paused for backpressure
+  std::atomic<uint64_t> paused_ns{0};        // finished pauses (fetching paused for backpressure)
   std::atomic<bool> paused{false};
+  std::atomic<int64_t> paused_since_ns{0};  // steady-clock start of the current pause, if paused
+
+  // Seconds paused so far, the current pause included.
+  double PausedSeconds() const {
+    uint64_t ns = paused_ns.load();
+    if (paused.load()) {
+      const int64_t now = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                              std::chrono::steady_clock::now().time_since_epoch())
+                              .count();
+      const int64_t since = paused_since_ns.load();
+      if (since > 0 && now > since) ns += static_cast<uint64_t>(now - since);
+    }
+    return static_cast<double>(ns) / 1e9;
+  }
   std::atomic<uint64_t> tombstones{0};  // messages without a value (covered, not rows)
 
   // Lag per partition ("topic/partition" → high watermark − committed offset).

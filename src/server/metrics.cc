@@ -85,8 +85,7 @@ void Kafka(Page& page, const std::vector<PipelineMetrics>& pipelines) {
   page.Family("sluice_kafka_paused_seconds_total", "counter",
               "Time fetching was paused because ClickHouse was behind (backpressure).");
   for (const auto& p : pipelines)
-    page.Sample("sluice_kafka_paused_seconds_total", p, "",
-                static_cast<double>(p.stats->kafka.paused_ns.load()) / 1e9);
+    page.Sample("sluice_kafka_paused_seconds_total", p, "", p.stats->kafka.PausedSeconds());
   page.PerPipeline("sluice_kafka_paused", "gauge", "1 while fetching is paused, else 0.",
                    [](P p) { return p.stats->kafka.paused.load() ? 1 : 0; });
   page.Family("sluice_kafka_consumer_lag", "gauge",

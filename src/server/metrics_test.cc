@@ -141,3 +141,23 @@ TEST(Metrics, LabelValuesAreEscaped) {
 
 }  // namespace
 }  // namespace sluice
+
+namespace sluice {
+namespace {
+
+TEST(Metrics, PausedSecondsIncludeTheCurrentPause) {
+  KafkaStats k;
+  k.paused_ns = 1500000000;
+  EXPECT_DOUBLE_EQ(k.PausedSeconds(), 1.5);
+  const auto now = std::chrono::steady_clock::now().time_since_epoch();
+  k.paused_since_ns =
+      std::chrono::duration_cast<std::chrono::nanoseconds>(now).count() - 2000000000;
+  k.paused = true;
+  EXPECT_GE(k.PausedSeconds(), 3.5);
+  EXPECT_LT(k.PausedSeconds(), 60.0);
+  k.paused = false;
+  EXPECT_DOUBLE_EQ(k.PausedSeconds(), 1.5);
+}
+
+}  // namespace
+}  // namespace sluice

@@ -160,6 +160,9 @@ class KafkaSource : public Source {
     if (!paused_) {
       paused_ = true;
       paused_since_ = Clock::now();
+      stats_->paused_since_ns =
+          std::chrono::duration_cast<std::chrono::nanoseconds>(paused_since_.time_since_epoch())
+              .count();
       stats_->paused = true;
       SetPaused(true, nullptr);
       spdlog::debug("{}: kafka: ClickHouse is behind, fetching paused", cfg_.name);
@@ -175,9 +178,9 @@ class KafkaSource : public Source {
   void Unblocked() override {
     if (!paused_) return;
     paused_ = false;
-    stats_->paused = false;
     stats_->paused_ns += static_cast<uint64_t>(
         std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - paused_since_).count());
+    stats_->paused = false;
     SetPaused(false, nullptr);
   }
 
@@ -212,6 +215,12 @@ class KafkaSource : public Source {
     std::shared_ptr<std::vector<Record>> records;
   };
 
+  int64_t PrefetchKiB() const {
+    const uint64_t budget =
+        context_.memory_budget_bytes > 0 ? context_.memory_budget_bytes : (1u << 30);
+    return static_cast<int64_t>(std::clamp<uint64_t>(budget / 16 / 1024, 1024, 16384));
+  }
+
   Status CreateConsumer() {
     char errstr[512];
     rd_kafka_conf_t* conf = rd_kafka_conf_new();
@@ -223,8 +232,10 @@ class KafkaSource : public Source {
         {"enable.auto.offset.store", "false"},
         {"enable.partition.eof", "false"},
         {"auto.offset.reset", src_.start_from},
-        // librdkafka's prefetch sits outside the memory budget: keep it modest by default.
-        {"queued.max.messages.kbytes", "16384"},
+        // librdkafka's prefetch (and a fetch response being parsed) sits outside the memory
+        // budget: by default a sixteenth of it, between 1 and 16 MiB.
+        {"queued.max.messages.kbytes", std::to_string(PrefetchKiB())},
+        {"fetch.max.bytes", std::to_string(PrefetchKiB() * 1024)},
     };
     for (const auto& [k, v] : src_.properties) props[k] = v;
     for (const auto& [k, v] : props) {
