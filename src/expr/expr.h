@@ -15,9 +15,9 @@
 //   operators    (lowest first)  OR;  AND;  NOT;  = == != <> < <= > >=  [NOT] LIKE  [NOT] IN (...)
 //                IS [NOT] NULL  [NOT] BETWEEN a AND b;  + -;  * / %;  unary -
 //   CASE WHEN c THEN a [WHEN ...] [ELSE e] END     (→ multiIf)
-//   calls        name(args...) — see the function list in expr.cc (FunctionTable).
+//   calls        name(args...) — see the function table, Functions() in functions.cc.
 //
-// Types follow ClickHouse where practical; see README-style notes in expr.cc ("Type rules").
+// Types follow ClickHouse where practical: "Type rules" at the top of functions.cc.
 // Thread-safety: an Expr is immutable after Compile; Evaluate may run on many threads at once.
 #pragma once
 

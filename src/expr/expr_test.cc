@@ -71,6 +71,7 @@ std::string Cell(const Column& c, size_t row) {
       return std::to_string(c.FixedAt<uint16_t>(row));
     case TypeId::kUInt32:
     case TypeId::kDateTime:
+    case TypeId::kIPv4:
       return std::to_string(c.FixedAt<uint32_t>(row));
     case TypeId::kUInt64:
       return std::to_string(c.FixedAt<uint64_t>(row));
@@ -250,9 +251,16 @@ TEST_F(ExprTest, ColumnsKeepTheirValuesAndStorageTypes) {
 
 // --- Arithmetic ----------------------------------------------------------------------------------
 
-TEST_F(ExprTest, ArithmeticIn64BitsWithClickHouseResultTypes) {
+TEST_F(ExprTest, ArithmeticWithClickHouseResultTypes) {
   EXPECT_EQ(Type("u + 1"), "UInt64");
   EXPECT_EQ(Type("i8 + u"), "Int64");
+  EXPECT_EQ(Type("1 + 1"), "UInt16");
+  EXPECT_EQ(Type("i8 * 2"), "Int16");
+  EXPECT_EQ(Type("u - 1"), "Int64");
+  EXPECT_EQ(Type("i8 - 1"), "Int16");
+  EXPECT_EQ(Type("i8 % 10"), "Int8");
+  EXPECT_EQ(Type("-u"), "Int64");
+  EXPECT_EQ(Type("-i8"), "Int8");
   EXPECT_EQ(Type("f + 1"), "Float64");
   EXPECT_EQ(Type("u / 2"), "Float64");
   EXPECT_EQ(Type("n * 2"), "Nullable(Int64)");
@@ -264,11 +272,14 @@ TEST_F(ExprTest, ArithmeticIn64BitsWithClickHouseResultTypes) {
   EXPECT_EQ(Eval("n * 2"), "10|NULL|-14");
   EXPECT_EQ(Eval("i8 % 10"), "-3|7|-8");
   EXPECT_EQ(Eval("f % 2"), "0.5|-1.5|0");
-  EXPECT_EQ(Eval("-i8"), "3|-127|128");
+  EXPECT_EQ(Eval("-i8"), "3|-127|-128");  // Int8 stays Int8 and wraps, as on ClickHouse
+  EXPECT_EQ(Eval("-u"), "-10|0|-4294967295");
+  EXPECT_EQ(Eval("i8 * 2"), "-6|254|-256");
   EXPECT_EQ(Eval("-f"), "-2.5|1.5|-0");
   EXPECT_EQ(Eval("1 + 2 * 3"), "7|7|7");
-  EXPECT_EQ(Eval("u - 11"), "18446744073709551615|18446744073709551605|4294967284");  // wraps
-  EXPECT_EQ(Eval("u / 0 > 1"), "1|0|1");  // inf, nan, inf
+  EXPECT_EQ(Eval("u - 11"), "-1|-11|4294967284");
+  EXPECT_EQ(Eval("ts_ms * ts_ms"), "3946622345676991257|0|7464960000000000");  // 64 bits wrap
+  EXPECT_EQ(Eval("u / 0 > 1"), "1|0|1");                                       // inf, nan, inf
 }
 
 TEST_F(ExprTest, IntDivAbsRoundGreatestLeast) {
@@ -277,12 +288,16 @@ TEST_F(ExprTest, IntDivAbsRoundGreatestLeast) {
   EXPECT_EQ(Eval("intDiv(i8, 2)"), "-1|63|-64");
   EXPECT_EQ(Type("intDiv(f, 1)"), "Int64");
   EXPECT_EQ(Eval("intDiv(f, 1)"), "2|-1|0");
-  EXPECT_EQ(Type("abs(i8)"), "UInt64");
+  EXPECT_EQ(Type("abs(i8)"), "UInt8");
+  EXPECT_EQ(Type("intDiv(i8, u)"), "Int8");
+  EXPECT_EQ(Eval("intDiv(i8, u + 1)"), "0|127|0");
   EXPECT_EQ(Eval("abs(i8)"), "3|127|128");
   EXPECT_EQ(Eval("abs(f)"), "2.5|1.5|0");
   EXPECT_EQ(Eval("round(f)"), "3|-2|0");  // half away from zero, as on ClickHouse 18.16
   EXPECT_EQ(Eval("round(dec, 1)"), "12.3|-0.5|0");
-  EXPECT_EQ(Eval("round(u, -1)"), "10|0|4294967300");
+  EXPECT_EQ(Type("round(u, -1)"), "UInt32");
+  EXPECT_EQ(Eval("round(toUInt64(u), -1)"), "10|0|4294967300");
+  EXPECT_EQ(Eval("round(i8, -1)"), "0|-126|126");  // 130 and -130 wrap in Int8
   EXPECT_EQ(Type("greatest(i8, 0)"), "Int16");
   EXPECT_EQ(Eval("greatest(i8, 0)"), "0|127|0");
   EXPECT_EQ(Eval("least(f, u)"), "2.5|-1.5|0");
@@ -654,6 +669,69 @@ TEST_F(ExprTest, ConstantsAreFoldedSoTheirErrorsComeAtStartUp) {
   EXPECT_EQ(CompileError("u = toInt64('abc')"), "at 5: cannot parse 'abc' as Int64");
   EXPECT_EQ(CompileError("intDiv(1, 0)"), "at 1: division by zero");
   EXPECT_EQ(CompileError("toDate('2024-13-01')"), "at 1: cannot parse '2024-13-01' as Date");
+}
+
+// The values of `text` over `block`, "a|b".
+std::string EvalOn(const std::string& text, const SchemaPtr& schema, const Block& block) {
+  auto e = Expr::Compile(text, schema);
+  EXPECT_TRUE(e.ok()) << text << ": " << e.status().message();
+  if (!e.ok()) return "<compile error>";
+  auto col = e.value()->Evaluate(block);
+  EXPECT_TRUE(col.ok()) << text << ": " << col.status().message();
+  return col.ok() ? Cells(col.value()) : "<error>";
+}
+
+TEST(ExprColumns, IPv4BoolEnum16AndDateTimeWithZone) {
+  auto schema = MakeSchema({{"a", "IPv4"},
+                            {"b", "Bool"},
+                            {"e", "Enum16('x' = 1000, 'y' = -5)"},
+                            {"t", "DateTime('UTC')"}});
+  Block block = MakeBlock(schema, {R"({"a":"10.1.2.3","b":true,"e":"x","t":"2024-01-02 03:04:05"})",
+                                   R"({"a":"192.168.0.1","b":false,"e":"y","t":0})"});
+  EXPECT_EQ(EvalOn("a", schema, block), "167838211|3232235521");
+  EXPECT_EQ(EvalOn("toString(a)", schema, block), "10.1.2.3|192.168.0.1");
+  EXPECT_EQ(EvalOn("a = '10.1.2.3'", schema, block), "1|0");
+  EXPECT_EQ(EvalOn("isIPAddressInRange(a, '10.0.0.0/8')", schema, block), "1|0");
+  EXPECT_EQ(EvalOn("b", schema, block), "1|0");
+  EXPECT_EQ(EvalOn("toString(b)", schema, block), "true|false");
+  EXPECT_EQ(EvalOn("NOT b", schema, block), "0|1");
+  EXPECT_EQ(EvalOn("e", schema, block), "1000|-5");
+  EXPECT_EQ(EvalOn("e = 'y'", schema, block), "0|1");
+  EXPECT_EQ(EvalOn("toString(e)", schema, block), "x|y");
+  EXPECT_EQ(EvalOn("t > '2024-01-01 00:00:00'", schema, block), "1|0");
+  EXPECT_EQ(EvalOn("toString(t)", schema, block), "2024-01-02 03:04:05|1970-01-01 00:00:00");
+}
+
+TEST(ExprColumns, WideResultsMatchAPerRowReference) {
+  // 10 000 rows through if/multiIf/coalesce and arithmetic, checked against plain C++.
+  auto schema = MakeSchema({{"x", "Int32"}, {"y", "Nullable(UInt16)"}, {"s", "String"}});
+  std::vector<std::string> lines;
+  for (int i = 0; i < 10000; ++i) {
+    const std::string y = i % 7 == 0 ? "null" : std::to_string(i % 1000);
+    lines.push_back(fmt::format(R"({{"x":{},"y":{},"s":"k{}"}})", i - 5000, y, i % 13));
+  }
+  Block block = MakeBlock(schema, lines);
+  auto e = Expr::Compile(
+      "multiIf(x < -2500, coalesce(y, 0) * 2, x < 2500, intDiv(x, 3), length(s) + x % 5)", schema);
+  ASSERT_TRUE(e.ok()) << e.status().message();
+  EXPECT_EQ(e.value()->type()->name, "Int64");
+  auto col = e.value()->Evaluate(block);
+  ASSERT_TRUE(col.ok());
+  for (int i = 0; i < 10000; ++i) {
+    const int64_t x = i - 5000;
+    const int64_t y = i % 7 == 0 ? 0 : i % 1000;
+    const int64_t len = std::to_string(i % 13).size() + 1;
+    const int64_t want = x < -2500 ? y * 2 : x < 2500 ? x / 3 : len + x % 5;
+    ASSERT_EQ(col->FixedAt<int64_t>(i), want) << "row " << i;
+  }
+  auto mask = Expr::Compile("y > 500 AND s IN ('k1', 'k2')", schema);
+  ASSERT_TRUE(mask.ok());
+  std::vector<uint8_t> keep;
+  ASSERT_TRUE(mask.value()->EvaluateMask(block, &keep).ok());
+  for (int i = 0; i < 10000; ++i) {
+    const bool want = i % 7 != 0 && i % 1000 > 500 && (i % 13 == 1 || i % 13 == 2);
+    ASSERT_EQ(keep[i], want) << "row " << i;
+  }
 }
 
 // --- Row errors ----------------------------------------------------------------------------------

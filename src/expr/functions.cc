@@ -5,10 +5,10 @@
 // - Literals: an integer is the smallest UInt8/16/32/64 that holds it (a negative one the smallest
 //   Int8..64); a float is Float64; 'text' is String; NULL is Nullable(Nothing); true/false are
 //   UInt8 1/0 (as on 18.16).
-// - Arithmetic (+ - * intDiv % negate abs round) computes in 64 bits: Float64 if an argument is a
-//   float, else UInt64 if every argument is unsigned, else Int64 (ClickHouse would pick the next
-//   wider type; values agree unless they overflow it). Integer overflow wraps. `/` is Float64.
-//   Division by zero in intDiv and % is a row error, as in ClickHouse.
+// - Arithmetic result types are ClickHouse's (see ArithResult: UInt8 + UInt8 → UInt16, UInt32 -
+//   UInt8 → Int64, intDiv(UInt64, …) → UInt64), except that any float gives Float64 (ClickHouse
+//   keeps some Float32 results). Values are computed in 64 bits; 64-bit overflow wraps. `/` is
+//   Float64. Division by zero in intDiv and % is a row error, as in ClickHouse.
 // - if / multiIf / coalesce / greatest / least take ClickHouse's least supertype: the wider of two
 //   same-signed ints, a signed int wide enough for a mixed pair (UInt64 with a signed int has
 //   none: an error), Float64 when a float is involved, DateTime for Date with DateTime.
@@ -562,8 +562,16 @@ Result<BoundPtr> Convert(BoundPtr arg, const DataTypePtr& to_base, Mode mode,
                         std::move(k).value()));
 }
 
-// Implicit conversion for an operator or function argument.
+// Implicit conversion for an operator or function argument. Widening within one representation
+// (UInt32 → UInt64, Int8 → Int16, Float32 → Float64) changes no value, so it costs nothing: the
+// argument is returned as it is (kernels read the representation, not the type).
 Result<BoundPtr> Coerce(BoundPtr arg, const DataTypePtr& to_base, const std::string& fname) {
+  const DataType& from = Base(*arg->type);
+  const bool ints = from.is_numeric_int() && to_base->is_numeric_int();
+  const bool floats = from.id == TypeId::kFloat32 && to_base->id == TypeId::kFloat64;
+  if ((ints && RepOf(from) == RepOf(*to_base) && InfoOf(from).bits <= InfoOf(*to_base).bits) ||
+      floats)
+    return arg;
   const size_t pos = arg->pos;
   return Convert(std::move(arg), to_base, Mode::kThrow, fname, pos);
 }
@@ -1010,15 +1018,57 @@ std::string Fn(const Ast& call) {
 
 // ---- Arithmetic --------------------------------------------------------------------------------
 
-// The 64-bit type arithmetic computes in: Float64 / UInt64 / Int64 (see "Type rules").
-DataTypePtr ArithType(const Args& args) {
-  bool any_float = false, all_unsigned = true;
+// ClickHouse's result types of arithmetic on numbers (its NumberTraits): + and * widen to the
+// next size (UInt8 + UInt8 → UInt16, UInt32 * Int8 → Int64), - also makes it signed, intDiv keeps
+// the dividend's size and % the divisor's, negate widens unsigned types, abs makes them unsigned.
+// A float anywhere gives Float64. Values are computed in 64 bits and fit the result by construction
+// (only 64-bit results can overflow; they wrap, as on ClickHouse).
+enum class ArithOp { kAddMul, kSub, kIntDiv, kMod, kNegate, kAbs, kSame };
+
+DataTypePtr ArithResult(ArithOp op, const Args& args) {
+  int max_bits = 8;
+  bool any_signed = false, any_float = false;
   for (const auto& a : args) {
     const DataType& b = Base(*a->type);
-    any_float |= b.id == TypeId::kFloat32 || b.id == TypeId::kFloat64;
-    all_unsigned &= RepOf(b) == Rep::kU64;
+    if (b.id == TypeId::kFloat32 || b.id == TypeId::kFloat64) {
+      any_float = true;
+      continue;
+    }
+    const IntInfo info = InfoOf(b);
+    max_bits = std::max(max_bits, info.bits);
+    any_signed |= info.is_signed;
   }
-  return TypeNamed(any_float ? "Float64" : all_unsigned ? "UInt64" : "Int64");
+  if (any_float) return TypeNamed("Float64");
+  const IntInfo first = InfoOf(Base(*args[0]->type));
+  switch (op) {
+    case ArithOp::kAddMul:
+      return IntType(std::min(64, max_bits * 2), any_signed);
+    case ArithOp::kSub:
+      return IntType(std::min(64, max_bits * 2), true);
+    case ArithOp::kIntDiv:
+      return IntType(first.bits, any_signed);
+    case ArithOp::kMod:
+      return IntType(InfoOf(Base(*args.back()->type)).bits, any_signed);
+    case ArithOp::kNegate:
+      return IntType(first.is_signed ? first.bits : std::min(64, first.bits * 2), true);
+    case ArithOp::kAbs:
+      return IntType(first.bits, false);
+    case ArithOp::kSame:
+      return IntType(first.bits, first.is_signed);
+  }
+  return TypeNamed("Int64");
+}
+
+// The 64-bit type whose representation values of `result` are computed in.
+DataTypePtr ComputeType(const DataType& result) {
+  switch (RepOf(result)) {
+    case Rep::kF64:
+      return TypeNamed("Float64");
+    case Rep::kI64:
+      return TypeNamed("Int64");
+    default:
+      return TypeNamed("UInt64");
+  }
 }
 
 Status CheckNumbers(const Ast& call, const Args& args) {
@@ -1055,7 +1105,8 @@ Kernel Binary(Op op) {
 template <char kOp>
 Result<BoundPtr> BindArith(Binder&, const Ast& call, Args args) {
   RETURN_IF_ERROR(CheckNumbers(call, args));
-  const DataTypePtr t = ArithType(args);
+  const DataTypePtr rt = ArithResult(kOp == '-' ? ArithOp::kSub : ArithOp::kAddMul, args);
+  const DataTypePtr t = ComputeType(*rt);
   auto op = [](auto a, auto b) {
     using T = decltype(a);
     if constexpr (std::is_same_v<T, double>) {
@@ -1068,7 +1119,7 @@ Result<BoundPtr> BindArith(Binder&, const Ast& call, Args args) {
   Kernel k = t->id == TypeId::kFloat64  ? Binary<double>(op)
              : t->id == TypeId::kUInt64 ? Binary<uint64_t>(op)
                                         : Binary<int64_t>(op);
-  return CallWith(call, std::move(args), t, t, std::move(k));
+  return CallWith(call, std::move(args), t, rt, std::move(k));
 }
 
 Result<BoundPtr> BindDivide(Binder&, const Ast& call, Args args) {
@@ -1082,9 +1133,10 @@ Result<BoundPtr> BindDivide(Binder&, const Ast& call, Args args) {
 template <bool kModulo>
 Result<BoundPtr> BindIntDiv(Binder&, const Ast& call, Args args) {
   RETURN_IF_ERROR(CheckNumbers(call, args));
-  const DataTypePtr arg_t = ArithType(args);
-  const bool is_float = arg_t->id == TypeId::kFloat64;
-  const DataTypePtr result_t = is_float && !kModulo ? TypeNamed("Int64") : arg_t;
+  DataTypePtr result_t = ArithResult(kModulo ? ArithOp::kMod : ArithOp::kIntDiv, args);
+  const bool is_float = result_t->id == TypeId::kFloat64;
+  if (is_float && !kModulo) result_t = TypeNamed("Int64");  // intDiv(7.5, 2) is an Int64
+  const DataTypePtr arg_t = is_float ? TypeNamed("Float64") : ComputeType(*result_t);
   Kernel k = [is_float](EvalCtx& ctx, const Bound& node, std::vector<Vals>& args, size_t n,
                         const uint8_t* nulls, Vals& out) -> Status {
     auto run = [&](auto zero) -> Status {
@@ -1135,8 +1187,9 @@ Result<BoundPtr> BindIntDiv(Binder&, const Ast& call, Args args) {
 
 Result<BoundPtr> BindNegate(Binder&, const Ast& call, Args args) {
   RETURN_IF_ERROR(CheckNumbers(call, args));
-  const bool is_float = ArithType(args)->id == TypeId::kFloat64;
-  const DataTypePtr t = TypeNamed(is_float ? "Float64" : "Int64");
+  const DataTypePtr rt = ArithResult(ArithOp::kNegate, args);
+  const bool is_float = rt->id == TypeId::kFloat64;
+  const DataTypePtr t = ComputeType(*rt);
   Kernel k = [is_float](EvalCtx&, const Bound&, std::vector<Vals>& args, size_t n, const uint8_t*,
                         Vals& out) {
     Resize(out, n);
@@ -1148,14 +1201,15 @@ Result<BoundPtr> BindNegate(Binder&, const Ast& call, Args args) {
     }
     return Status::Ok();
   };
-  return CallWith(call, std::move(args), t, t, std::move(k));
+  return CallWith(call, std::move(args), t, rt, std::move(k));
 }
 
 Result<BoundPtr> BindAbs(Binder&, const Ast& call, Args args) {
   RETURN_IF_ERROR(CheckNumbers(call, args));
-  const DataTypePtr at = ArithType(args);
-  const bool is_float = at->id == TypeId::kFloat64;
-  const DataTypePtr rt = TypeNamed(is_float ? "Float64" : "UInt64");
+  const DataTypePtr rt = ArithResult(ArithOp::kAbs, args);
+  const bool is_float = rt->id == TypeId::kFloat64;
+  // Computed in the argument's own 64-bit representation.
+  const DataTypePtr at = ComputeType(*ArithResult(ArithOp::kSame, args));
   Kernel k = [is_float](EvalCtx&, const Bound&, std::vector<Vals>& args, size_t n, const uint8_t*,
                         Vals& out) {
     Resize(out, n);
@@ -1188,7 +1242,8 @@ Result<BoundPtr> BindRound(Binder&, const Ast& call, Args args) {
       return ErrorAt(args[1]->pos, "round: places must be between -18 and 18");
     args.pop_back();
   }
-  const DataTypePtr t = ArithType(args);
+  const DataTypePtr rt = ArithResult(ArithOp::kSame, args);
+  const DataTypePtr t = ComputeType(*rt);
   const bool is_float = t->id == TypeId::kFloat64;
   Kernel k = [is_float, places](EvalCtx&, const Bound&, std::vector<Vals>& args, size_t n,
                                 const uint8_t*, Vals& out) {
@@ -1210,7 +1265,7 @@ Result<BoundPtr> BindRound(Binder&, const Ast& call, Args args) {
     }
     return Status::Ok();
   };
-  return CallWith(call, std::move(args), t, t, std::move(k));
+  return CallWith(call, std::move(args), t, rt, std::move(k));
 }
 
 // ---- Comparison, logic, IN, LIKE ---------------------------------------------------------------
@@ -1542,9 +1597,25 @@ inline void CopyValue(const Vals& src, size_t from_row, Vals& out, size_t i) {
   }
 }
 
-// Builds a call whose result picks, per row, the value of one of its "value" arguments: `pick`
-// returns the index of the argument for row i. Values are coerced to their common type first.
-using Picker = std::function<size_t(const std::vector<Vals>& args, size_t i)>;
+// Builds a call whose result takes, per row, the value of one of its "value" arguments: `pick`
+// fills which[i] with the argument index for row i (one pass per block). Values are coerced to
+// their common type first.
+using Picker =
+    std::function<void(const std::vector<Vals>& args, size_t n, std::vector<uint32_t>* which)>;
+
+template <typename T>
+void Gather(const std::vector<Vals>& args, const std::vector<uint32_t>& which, size_t n,
+            Vals& out) {
+  std::vector<T>& o = out.Vec<T>();
+  for (size_t i = 0; i < n; ++i) {
+    const Vals& src = args[which[i]];
+    if (src.IsNull(i)) {
+      out.nulls[i] = 1;
+    } else if (src.rep == out.rep) {  // else a NULL literal (Nothing): keep the default
+      o[i] = src.Vec<T>()[src.Index(i)];
+    }
+  }
+}
 
 Result<BoundPtr> PickCall(const Ast& call, Args args, const std::vector<size_t>& value_args,
                           bool nullable, Picker pick) {
@@ -1561,21 +1632,31 @@ Result<BoundPtr> PickCall(const Ast& call, Args args, const std::vector<size_t>&
   if (common->id == TypeId::kNothing) nullable = true;
   Kernel k = [pick, nullable](EvalCtx&, const Bound&, std::vector<Vals>& args, size_t n,
                               const uint8_t*, Vals& out) {
+    std::vector<uint32_t> which(n);
+    pick(args, n, &which);
     Resize(out, n);
-    if (nullable) out.nulls.assign(n, 0);
-    for (size_t i = 0; i < n; ++i) {
-      const Vals& src = args[pick(args, i)];
-      if (src.IsNull(i)) {
-        out.nulls[i] = 1;
-        if (out.rep == Rep::kStr) out.AddStr("");
-        continue;
-      }
-      if (src.rep != out.rep) {  // a NULL literal argument (Nothing) that is not NULL here
-        if (out.rep == Rep::kStr) out.AddStr("");
-        continue;
-      }
-      CopyValue(src, i, out, i);
+    // Only a nullable result can pick a NULL; the map is dropped again if it cannot.
+    out.nulls.assign(n, 0);
+    switch (out.rep) {
+      case Rep::kI64:
+        Gather<int64_t>(args, which, n, out);
+        break;
+      case Rep::kU64:
+        Gather<uint64_t>(args, which, n, out);
+        break;
+      case Rep::kF64:
+        Gather<double>(args, which, n, out);
+        break;
+      case Rep::kStr:
+        for (size_t i = 0; i < n; ++i) {
+          const Vals& src = args[which[i]];
+          out.nulls[i] = src.IsNull(i);
+          const bool value = !src.IsNull(i) && src.rep == Rep::kStr;
+          out.AddStr(value ? src.Str(i) : std::string_view());
+        }
+        break;
     }
+    if (!nullable) out.nulls.clear();
     return Status::Ok();
   };
   auto node =
@@ -1588,7 +1669,9 @@ Result<BoundPtr> BindIf(Binder&, const Ast& call, Args args) {
   RETURN_IF_ERROR(CheckConditions(Fn(call), args, 0, 1, 1));
   const bool nullable = IsNullable(*args[1]->type) || IsNullable(*args[2]->type);
   return PickCall(call, std::move(args), {1, 2}, nullable,
-                  [](const std::vector<Vals>& a, size_t i) { return Truth(a[0], i) == 1 ? 1 : 2; });
+                  [](const std::vector<Vals>& a, size_t n, std::vector<uint32_t>* which) {
+                    for (size_t i = 0; i < n; ++i) (*which)[i] = Truth(a[0], i) == 1 ? 1 : 2;
+                  });
 }
 
 Result<BoundPtr> BindMultiIf(Binder&, const Ast& call, Args args) {
@@ -1607,10 +1690,18 @@ Result<BoundPtr> BindMultiIf(Binder&, const Ast& call, Args args) {
   values.push_back(args.size() - 1);
   nullable |= IsNullable(*args.back()->type);
   return PickCall(call, std::move(args), values, nullable,
-                  [](const std::vector<Vals>& a, size_t i) {
-                    for (size_t c = 0; c + 1 < a.size(); c += 2)
-                      if (Truth(a[c], i) == 1) return c + 1;
-                    return a.size() - 1;
+                  [](const std::vector<Vals>& a, size_t n, std::vector<uint32_t>* which) {
+                    const uint32_t otherwise = static_cast<uint32_t>(a.size() - 1);
+                    which->assign(n, otherwise);
+                    std::vector<uint8_t> decided(n, 0);
+                    for (size_t c = 0; c + 1 < a.size(); c += 2) {  // condition by condition
+                      for (size_t i = 0; i < n; ++i) {
+                        if (!decided[i] && Truth(a[c], i) == 1) {
+                          (*which)[i] = static_cast<uint32_t>(c + 1);
+                          decided[i] = 1;
+                        }
+                      }
+                    }
                   });
 }
 
@@ -1623,10 +1714,18 @@ Result<BoundPtr> BindCoalesce(Binder&, const Ast& call, Args args) {
     nullable &= IsNullable(*args[i]->type);
   }
   return PickCall(call, std::move(args), values, nullable,
-                  [](const std::vector<Vals>& a, size_t i) {
-                    for (size_t k = 0; k < a.size(); ++k)
-                      if (!a[k].IsNull(i)) return k;
-                    return a.size() - 1;
+                  [](const std::vector<Vals>& a, size_t n, std::vector<uint32_t>* which) {
+                    // The first non-NULL argument, or the last one.
+                    const uint32_t last = static_cast<uint32_t>(a.size() - 1);
+                    which->assign(n, last);
+                    for (size_t i = 0; i < n; ++i) {
+                      for (uint32_t k = 0; k < last; ++k) {
+                        if (!a[k].IsNull(i)) {
+                          (*which)[i] = k;
+                          break;
+                        }
+                      }
+                    }
                   });
 }
 
