@@ -71,8 +71,7 @@ int CheckCommand(const Config& config, const std::vector<std::string>& only) {
     ro.server_timezone = info->timezone;
     auto reader = JsonReader::Create(*schema, ro);
     if (!reader.ok()) {
-      std::printf("  PROBLEM: pipelines.%s.decode: %s\n", p.name.c_str(),
-                  reader.status().message().c_str());
+      std::printf("  PROBLEM: %s\n", DecodeErrorPaths(p.name, reader.status().message()).c_str());
       ++problems_total;
       continue;
     }

@@ -165,6 +165,9 @@ const Section& DecodeSchema() {
                    "`timestamp` is milliseconds (seconds into DateTime columns); `headers` is "
                    "a JSON object of all headers; `key` and a missing header are NULL in "
                    "Nullable columns, else empty."),
+          StringMap("fields", &DecodeConfig::fields)
+              .Doc("Input fields that are not columns of the table, with their ClickHouse type "
+                   "(`timestamp_ms: UInt64`), so that transforms can use them."),
           Bytes("max_line_bytes", &DecodeConfig::max_line_bytes)
               .Default(16 * kMiB)
               .Between(kKiB, kGiB)
@@ -294,6 +297,41 @@ const Section& DeadLetterSchema() {
   return s;
 }
 
+bool IsTransformName(const std::string& name) {
+  return IsPipelineName(name);
+}
+
+const Section& TransformSchema() {
+  static const Section s{
+      typeid(TransformConfig),
+      "One transform. Expressions are ClickHouse SQL (`docs/transforms.md`), type-checked at "
+      "start-up against the columns the step receives.",
+      {
+          Enum("type", &TransformConfig::type, {"filter", "map"})
+              .Required()
+              .Doc("`filter` keeps the rows where `where` is true; `map` sets or adds columns "
+                   "from expressions, then drops and renames columns."),
+          String("where", &TransformConfig::where)
+              .Required()
+              .NonEmpty()
+              .OnlyWhen("type", {"filter"})
+              .Doc("Predicate; rows where it is false or NULL are dropped (still acknowledged)."),
+          StringMap("set", &TransformConfig::set)
+              .OnlyWhen("type", {"map"})
+              .Doc("Column → expression. All are computed from the step's input; a new name "
+                   "adds a column."),
+          StringList("drop", &TransformConfig::drop)
+              .OnlyWhen("type", {"map"})
+              .Doc("Columns removed after `set` (input fields the table does not need)."),
+          StringMap("rename", &TransformConfig::rename)
+              .OnlyWhen("type", {"map"})
+              .Doc("Column → new name, applied last."),
+      },
+      {},
+  };
+  return s;
+}
+
 const Section& PipelineSchema() {
   static const Section s{
       typeid(PipelineConfig),
@@ -301,6 +339,11 @@ const Section& PipelineSchema() {
       {
           Sub("source", &PipelineConfig::source, SourceSchema()),
           Sub("decode", &PipelineConfig::decode, DecodeSchema()),
+          SectionMap("transforms", &PipelineConfig::transforms, &TransformConfig::name,
+                     TransformSchema())
+              .Names("`[A-Za-z0-9_-]+`", IsTransformName)
+              .Doc("Transforms by name, applied in file order to every batch between decoding "
+                   "and the sink. Rows they drop or reject stay covered by the checkpoint."),
           Sub("sink", &PipelineConfig::sink, SinkSchema()),
           Sub("dead_letter", &PipelineConfig::dead_letter, DeadLetterSchema()),
       },

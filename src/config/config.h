@@ -18,9 +18,9 @@
 namespace sluice {
 
 struct SourceConfig {
-  std::string type;                  // "file" | "stdin" | "kafka"
-  std::vector<std::string> paths;    // file: NDJSON files, plain or .gz
-  std::string checkpoint;            // file: checkpoint path; default <state_dir>/<pipeline>.checkpoint
+  std::string type;                // "file" | "stdin" | "kafka"
+  std::vector<std::string> paths;  // file: NDJSON files, plain or .gz
+  std::string checkpoint;  // file: checkpoint path; default <state_dir>/<pipeline>.checkpoint
   int64_t read_buffer_bytes = 4 << 20;
   // kafka
   std::string brokers;                            // bootstrap.servers
@@ -34,8 +34,9 @@ struct SourceConfig {
 
 struct DecodeConfig {
   std::string format = "ndjson";
-  std::map<std::string, std::string> rename;  // JSON field path ("a.b") → column name
+  std::map<std::string, std::string> rename;    // JSON field path ("a.b") → column name
   std::map<std::string, std::string> metadata;  // column name → "$kafka.offset" etc.
+  std::map<std::string, std::string> fields;    // extra input field → ClickHouse type
   int64_t max_line_bytes = 16 << 20;
   int64_t threads = 2;  // decode workers
 };
@@ -70,10 +71,21 @@ struct DeadLetterConfig {
   std::string path;  // default <state_dir>/<pipeline>.dead-letter.ndjson
 };
 
+// One step between decoding and the sink (src/transforms/), applied in file order.
+struct TransformConfig {
+  std::string name;
+  std::string type;                           // "filter" | "map"
+  std::string where;                          // filter: keep rows where this is true
+  std::map<std::string, std::string> set;     // map: column → expression
+  std::vector<std::string> drop;              // map: columns dropped afterwards
+  std::map<std::string, std::string> rename;  // map: column → new name, afterwards
+};
+
 struct PipelineConfig {
   std::string name;
   SourceConfig source;
   DecodeConfig decode;
+  std::vector<TransformConfig> transforms;
   SinkConfig sink;
   DeadLetterConfig dead_letter;
 };
@@ -81,7 +93,7 @@ struct PipelineConfig {
 // The HTTP endpoint serving /metrics (Prometheus text), /health and /ready.
 struct MetricsConfig {
   std::string address = "127.0.0.1";  // IPv4 or IPv6 address to bind
-  int64_t port = 0;                    // 0: no endpoint
+  int64_t port = 0;                   // 0: no endpoint
 };
 
 struct Config {

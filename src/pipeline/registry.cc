@@ -1,11 +1,14 @@
-// The component registry: a new source is one file plus one line here.
+// The component registry: a new source or transform is one file plus one line here.
 #include "pipeline/source.h"
+#include "pipeline/transform.h"
 
 namespace sluice {
 
 std::unique_ptr<Source> MakeFileSource(const PipelineConfig& cfg);
 std::unique_ptr<Source> MakeStdinSource(const PipelineConfig& cfg);
 std::unique_ptr<Source> MakeKafkaSource(const PipelineConfig& cfg);
+std::unique_ptr<Transform> MakeFilterTransform(const TransformConfig& cfg);
+std::unique_ptr<Transform> MakeMapTransform(const TransformConfig& cfg);
 
 const std::map<std::string, SourceFactory>& SourceRegistry() {
   static const std::map<std::string, SourceFactory> kSources = {
@@ -14,6 +17,14 @@ const std::map<std::string, SourceFactory>& SourceRegistry() {
       {"kafka", MakeKafkaSource},
   };
   return kSources;
+}
+
+const std::map<std::string, TransformFactory>& TransformRegistry() {
+  static const std::map<std::string, TransformFactory> kTransforms = {
+      {"filter", MakeFilterTransform},
+      {"map", MakeMapTransform},
+  };
+  return kTransforms;
 }
 
 }  // namespace sluice

@@ -10,6 +10,17 @@
 
 namespace sluice {
 
+std::string DecodeErrorPaths(const std::string& pipeline, const std::string& message) {
+  std::string out;
+  for (size_t b = 0; b < message.size();) {
+    const size_t e = std::min(message.find('\n', b), message.size());
+    out += fmt::format("{}pipelines.{}.decode.{}", out.empty() ? "" : "\n", pipeline,
+                       message.substr(b, e - b));
+    b = e + 1;
+  }
+  return out;
+}
+
 HttpEndpoint EndpointOf(const SinkConfig& sink) {
   HttpEndpoint e;
   e.url = sink.url;
@@ -37,7 +48,32 @@ Status Runner::Prepare() {
   auto schema = client_->DescribeTable(sink.database, sink.table);
   if (!schema.ok())
     return schema.status().Context(fmt::format("pipelines.{}.sink.table", pipeline_.name));
-  schema_ = schema.value();
+  table_ = schema.value();
+  // Decoded blocks hold the table's columns plus the extra input fields transforms use.
+  schema_ = table_;
+  if (!pipeline_.decode.fields.empty()) {
+    auto input = std::make_shared<Schema>(*table_);
+    std::string errors;
+    for (const auto& [name, type_name] : pipeline_.decode.fields) {
+      auto type = ParseType(type_name);
+      if (input->IndexOf(name) >= 0)
+        errors += fmt::format("pipelines.{}.decode.fields.{}: '{}' is already a column of {}\n",
+                              pipeline_.name, name, name, sink.table);
+      else if (!type.ok())
+        errors += fmt::format("pipelines.{}.decode.fields.{}: {}\n", pipeline_.name, name,
+                              type.status().message());
+      else
+        input->columns.push_back({name, type.value(), DefaultKind::kNone, ""});
+    }
+    if (!errors.empty()) {
+      errors.pop_back();
+      return InvalidArgument(errors);
+    }
+    schema_ = input;
+  }
+  auto chain = TransformChain::Create(pipeline_, schema_, table_, server_.timezone);
+  if (!chain.ok()) return chain.status();
+  transforms_ = std::move(chain.value());
   JsonReaderOptions ro;
   ro.rename = pipeline_.decode.rename;
   ro.server_timezone = server_.timezone;
@@ -51,7 +87,7 @@ Status Runner::Prepare() {
   for (size_t i = 0; i < threads; ++i) {
     auto reader = JsonReader::Create(schema_, ro);
     if (!reader.ok())
-      return reader.status().Context(fmt::format("pipelines.{}.decode", pipeline_.name));
+      return InvalidArgument(DecodeErrorPaths(pipeline_.name, reader.status().message()));
     readers_.push_back(std::move(reader.value()));
   }
   max_pieces_ = 2 * threads;
@@ -114,6 +150,18 @@ Status Runner::CutBlock(std::unique_ptr<Block>& block) {
   if (block->checkpoint().empty() && block->rows() == 0) return Status::Ok();
   auto next = std::make_unique<Block>(schema_);
   next->ReserveLike(*block);
+  if (!transforms_->passthrough()) {
+    Block& b = *block;
+    const uint64_t before = b.rows();
+    uint64_t rejected = 0;
+    RETURN_IF_ERROR(transforms_->Apply(b, [&](size_t row, const std::string& reason) {
+      ++rejected;
+      return dead_letter_.Write(LabelOf(b.origin(row).partition), b.origin(row), b.raw(row),
+                                reason);
+    }));
+    stats_.rows_dead_lettered += rejected;
+    stats_.rows_filtered += before - rejected - b.rows();
+  }
   Status st = writer_->Submit(std::move(*block));
   block = std::move(next);
   return st;

@@ -24,6 +24,7 @@
 #include "pipeline/dead_letter.h"
 #include "pipeline/source.h"
 #include "pipeline/stats.h"
+#include "pipeline/transform_chain.h"
 
 namespace sluice {
 
@@ -96,7 +97,9 @@ class Runner {
   PipelineStats stats_;
   std::unique_ptr<ClickHouseClient> client_;
   ServerInfo server_;
-  SchemaPtr schema_;
+  SchemaPtr table_;   // the target table's columns
+  SchemaPtr schema_;  // decoded blocks: the table's columns plus decode.fields
+  std::unique_ptr<TransformChain> transforms_;
   std::vector<std::unique_ptr<JsonReader>> readers_;  // one per decode worker
   std::unique_ptr<Source> source_;
   DeadLetter dead_letter_;
@@ -111,6 +114,10 @@ class Runner {
   std::atomic<bool> failed_{false};
   bool blocked_ = false;  // the reading thread called source_->WhileBlocked() (reading thread)
 };
+
+// JsonReader::Create's problems (one per line: "rename 'a' → 'b': …", "metadata 'c': …"), each
+// prefixed with its config path (`pipelines.<p>.decode.`).
+std::string DecodeErrorPaths(const std::string& pipeline, const std::string& message);
 
 // Builds the HTTP endpoint of a sink (credentials included; never log it whole).
 HttpEndpoint EndpointOf(const SinkConfig& sink);

@@ -148,11 +148,12 @@ struct PipelineStats {
   std::atomic<uint64_t> rows_read{0};      // non-blank input lines
   std::atomic<uint64_t> rows_inserted{0};  // confirmed by ClickHouse
   std::atomic<uint64_t> rows_dead_lettered{0};
-  std::atomic<uint64_t> batches{0};  // INSERTs confirmed
-  std::atomic<uint64_t> retries{0};  // INSERT attempts that failed and were retried
-  LabelCounter retry_reasons;        // the same attempts by Classified::reason
-  LatencyHistogram insert_seconds;   // duration of each confirmed INSERT request
-  CommitProgress committed;          // checkpoint lag = bytes_read - committed.bytes()
+  std::atomic<uint64_t> rows_filtered{0};  // dropped by transforms (filter), still acknowledged
+  std::atomic<uint64_t> batches{0};        // INSERTs confirmed
+  std::atomic<uint64_t> retries{0};        // INSERT attempts that failed and were retried
+  LabelCounter retry_reasons;              // the same attempts by Classified::reason
+  LatencyHistogram insert_seconds;         // duration of each confirmed INSERT request
+  CommitProgress committed;                // checkpoint lag = bytes_read - committed.bytes()
   // Writer gauges: batches waiting for a sender, and INSERTs being sent (with their retries).
   std::atomic<uint64_t> queued_batches{0};
   std::atomic<uint64_t> inflight_batches{0};
