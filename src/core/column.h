@@ -53,9 +53,10 @@ class Column {
 
   template <typename T>
   void AppendFixed(T v) {
-    const size_t at = data.size();
-    data.resize(at + sizeof(T));
-    std::memcpy(data.data() + at, &v, sizeof(T));
+    // insert() copies the bytes in one call; resize() would call memset to zero them first.
+    uint8_t bytes[sizeof(T)];
+    std::memcpy(bytes, &v, sizeof(T));
+    data.insert(data.end(), bytes, bytes + sizeof(T));
   }
   void AppendBytes(const void* p, size_t n) {
     const auto* b = static_cast<const uint8_t*>(p);
