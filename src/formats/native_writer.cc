@@ -1,6 +1,9 @@
 #include "formats/native_writer.h"
 
 #include <arpa/inet.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include <bit>
 #include <cstring>
@@ -332,27 +335,61 @@ constexpr HexTable kHex;
 }  // namespace
 
 bool ParseUuid(std::string_view text, uint8_t out[16]) {
-  uint8_t bytes[16];
   const bool dashed = text.size() == 36;
   if (!dashed && text.size() != 32) return false;
   if (dashed && (text[8] != '-' || text[13] != '-' || text[18] != '-' || text[23] != '-'))
     return false;
-  const auto* p = reinterpret_cast<const unsigned char*>(text.data());
-  size_t i = 0;
+  // The 32 hex digits in a row.
+  char hex[32];
+  if (dashed) {
+    std::memcpy(hex, text.data(), 8);
+    std::memcpy(hex + 8, text.data() + 9, 4);
+    std::memcpy(hex + 12, text.data() + 14, 4);
+    std::memcpy(hex + 16, text.data() + 19, 4);
+    std::memcpy(hex + 20, text.data() + 24, 12);
+  } else {
+    std::memcpy(hex, text.data(), 32);
+  }
+  uint8_t bytes[16];  // text order: the 128-bit value big-endian
+#ifdef __SSE2__
+  // 16 digits per vector: check they are hex, turn them into nibbles, pair the nibbles up.
+  auto decode = [](const char* p, bool* ok) {
+    const __m128i c = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+    const __m128i lower = _mm_or_si128(c, _mm_set1_epi8(0x20));
+    // Signed compares: bytes >= 0x80 are negative and fail both ranges.
+    const __m128i digit = _mm_and_si128(_mm_cmpgt_epi8(c, _mm_set1_epi8('0' - 1)),
+                                        _mm_cmplt_epi8(c, _mm_set1_epi8('9' + 1)));
+    const __m128i letter = _mm_and_si128(_mm_cmpgt_epi8(lower, _mm_set1_epi8('a' - 1)),
+                                         _mm_cmplt_epi8(lower, _mm_set1_epi8('f' + 1)));
+    *ok &= _mm_movemask_epi8(_mm_or_si128(digit, letter)) == 0xffff;
+    const __m128i nibble = _mm_add_epi8(_mm_and_si128(c, _mm_set1_epi8(0x0f)),
+                                        _mm_and_si128(letter, _mm_set1_epi8(9)));
+    // Each 16-bit lane holds (low nibble << 8) | high nibble; make it the byte in its low half.
+    return _mm_or_si128(_mm_and_si128(_mm_slli_epi16(nibble, 4), _mm_set1_epi16(0x00f0)),
+                        _mm_srli_epi16(nibble, 8));
+  };
+  bool ok = true;
+  const __m128i first = decode(hex, &ok), second = decode(hex + 16, &ok);
+  if (!ok) return false;
+  _mm_storeu_si128(reinterpret_cast<__m128i*>(bytes), _mm_packus_epi16(first, second));
+#else
   uint8_t bad = 0;
   for (int n = 0; n < 16; ++n) {
-    if (dashed && (i == 8 || i == 13 || i == 18 || i == 23)) ++i;
-    const uint8_t hi = kHex.v[p[i]], lo = kHex.v[p[i + 1]];
-    bad |= (hi | lo) & 0xf0;
+    const uint8_t hi = kHex.v[static_cast<unsigned char>(hex[2 * n])];
+    const uint8_t lo = kHex.v[static_cast<unsigned char>(hex[2 * n + 1])];
+    bad |= hi | lo;
     bytes[n] = static_cast<uint8_t>((hi << 4) | (lo & 0x0f));
-    i += 2;
   }
-  if (bad) return false;
-  // Text order is big-endian 128-bit; Native stores the high UInt64 then the low, each LE.
-  for (int k = 0; k < 8; ++k) {
-    out[k] = bytes[7 - k];
-    out[8 + k] = bytes[15 - k];
-  }
+  if (bad & 0xf0) return false;
+#endif
+  // Native stores the high UInt64 then the low, each little-endian.
+  uint64_t high, low;
+  std::memcpy(&high, bytes, 8);
+  std::memcpy(&low, bytes + 8, 8);
+  high = __builtin_bswap64(high);
+  low = __builtin_bswap64(low);
+  std::memcpy(out, &high, 8);
+  std::memcpy(out + 8, &low, 8);
   return true;
 }
 

@@ -403,6 +403,35 @@ TEST(NativeWriter, ParseUuidAcceptsCanonicalAndBareHexOnly) {
   EXPECT_FALSE(ParseUuid("", b));
 }
 
+// Every byte value in every position: accepted exactly when it is a hex digit (or the dash where
+// one belongs), and then the value is the one the text spells.
+TEST(NativeWriter, ParseUuidChecksEveryPosition) {
+  const std::string canonical = "0123abcd-ef45-6789-ABCD-ef0123456789";
+  auto hex_value = [](char c) { return c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10; };
+  for (const std::string& base : {canonical, std::string("0123abcdef456789ABCDef0123456789")}) {
+    for (size_t pos = 0; pos < base.size(); ++pos) {
+      for (int b = 0; b < 256; ++b) {
+        std::string text = base;
+        text[pos] = static_cast<char>(b);
+        const bool dash_slot =
+            base.size() == 36 && (pos == 8 || pos == 13 || pos == 18 || pos == 23);
+        const bool hex = (b >= '0' && b <= '9') || (b >= 'a' && b <= 'f') || (b >= 'A' && b <= 'F');
+        uint8_t out[16];
+        ASSERT_EQ(ParseUuid(text, out), dash_slot ? b == '-' : hex) << pos << " " << b;
+        if (!(dash_slot ? b == '-' : hex)) continue;
+        // Rebuild the value from the digits: text order is big-endian, Native each half LE.
+        std::string digits;
+        for (char c : text)
+          if (c != '-') digits += c;
+        for (int k = 0; k < 16; ++k) {
+          const int byte = hex_value(digits[2 * k]) * 16 + hex_value(digits[2 * k + 1]);
+          ASSERT_EQ(out[k < 8 ? 7 - k : 23 - k], byte) << text;
+        }
+      }
+    }
+  }
+}
+
 TEST(NativeWriter, ParseIpAddresses) {
   uint32_t v4 = 0;
   EXPECT_TRUE(ParseIPv4("255.255.255.255", &v4));
