@@ -40,7 +40,7 @@ int RunCommand(const Config& config, const RunOptions& options, const std::atomi
   }
   for (const auto& p : config.pipelines) {
     if (!Selected(options.only, p.name)) continue;
-    auto r = std::make_unique<Runner>(p, budget);
+    auto r = std::make_unique<Runner>(p, budget, config.state_dir);
     Status st = r->Prepare();
     if (!st.ok()) {
       std::fprintf(stderr, "sluice: %s\n", st.message().c_str());

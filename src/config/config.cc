@@ -307,10 +307,12 @@ const Section& TransformSchema() {
       "One transform. Expressions are ClickHouse SQL (`docs/transforms.md`), type-checked at "
       "start-up against the columns the step receives.",
       {
-          Enum("type", &TransformConfig::type, {"filter", "map"})
+          Enum("type", &TransformConfig::type, {"filter", "map", "dedup", "enrich"})
               .Required()
               .Doc("`filter` keeps the rows where `where` is true; `map` sets or adds columns "
-                   "from expressions, then drops and renames columns."),
+                   "from expressions, then drops and renames columns; `dedup` drops rows whose "
+                   "`key` was seen within `window_ms` (the first event wins); `enrich` adds "
+                   "columns looked up in a PostgreSQL table by `key`."),
           String("where", &TransformConfig::where)
               .Required()
               .NonEmpty()
@@ -326,6 +328,72 @@ const Section& TransformSchema() {
           StringMap("rename", &TransformConfig::rename)
               .OnlyWhen("type", {"map"})
               .Doc("Column → new name, applied last."),
+          String("key", &TransformConfig::key)
+              .Required()
+              .NonEmpty()
+              .OnlyWhen("type", {"dedup", "enrich"})
+              .Doc("Expression giving each row's key (dedup: what makes two events the same; "
+                   "enrich: the value looked up)."),
+          Int("window_ms", &TransformConfig::window_ms)
+              .Default(86400000)
+              .Between(1000, 7 * 86400000LL)
+              .OnlyWhen("type", {"dedup"})
+              .Doc("How long a key is remembered, in milliseconds (up to 7 days)."),
+          Enum("store", &TransformConfig::store, {"rocksdb", "redis"})
+              .Default("rocksdb")
+              .OnlyWhen("type", {"dedup"})
+              .Doc("Where seen keys live: `rocksdb` (local, per source partition, survives "
+                   "restarts) or `redis` (shared by several sluice processes: SET NX PX)."),
+          String("path", &TransformConfig::path)
+              .Default("")
+              .OnlyWhen("type", {"dedup"})
+              .Doc("RocksDB directory of the seen keys (store `rocksdb`); empty: "
+                   "`<state_dir>/<pipeline>.<transform>.dedup`."),
+          String("redis", &TransformConfig::redis)
+              .Default("")
+              .Prefixes({"redis://"})
+              .OnlyWhen("type", {"dedup"})
+              .Doc("Redis URL `redis://host:port[/db]` (store `redis`)."),
+          Enum("on_store_error", &TransformConfig::on_store_error, {"fail_closed", "fail_open"})
+              .Default("fail_closed")
+              .OnlyWhen("type", {"dedup"})
+              .Doc("When Redis cannot be reached: `fail_closed` waits and retries (nothing "
+                   "passes unchecked), `fail_open` lets rows through undeduplicated."),
+          String("postgres", &TransformConfig::postgres)
+              .Required()
+              .NonEmpty()
+              .Secret()
+              .OnlyWhen("type", {"enrich"})
+              .Doc("PostgreSQL connection (libpq URI or `key=value` string); never logged."),
+          String("table", &TransformConfig::table)
+              .Required()
+              .NonEmpty()
+              .OnlyWhen("type", {"enrich"})
+              .Doc("PostgreSQL table to look up (`name` or `schema.name`)."),
+          String("match", &TransformConfig::match)
+              .Required()
+              .NonEmpty()
+              .OnlyWhen("type", {"enrich"})
+              .Doc("Column of `table` compared with `key`."),
+          StringMap("columns", &TransformConfig::columns)
+              .Required()
+              .OnlyWhen("type", {"enrich"})
+              .Doc("Column added or set → column of `table` it comes from."),
+          Enum("on_missing", &TransformConfig::on_missing, {"default", "drop", "dead_letter"})
+              .Default("dead_letter")
+              .OnlyWhen("type", {"enrich"})
+              .Doc("A key not in `table`: fill the type's default, drop the row (still "
+                   "acknowledged), or send it to the dead-letter file."),
+          Int("cache_rows", &TransformConfig::cache_rows)
+              .Default(100000)
+              .Between(0, 100000000)
+              .OnlyWhen("type", {"enrich"})
+              .Doc("Looked-up keys kept in memory (least recently used go first); 0: none."),
+          Int("cache_ttl_ms", &TransformConfig::cache_ttl_ms)
+              .Default(300000)
+              .Between(0, 86400000)
+              .OnlyWhen("type", {"enrich"})
+              .Doc("How long a looked-up row (or its absence) is trusted, in milliseconds."),
       },
       {},
   };

@@ -74,11 +74,26 @@ struct DeadLetterConfig {
 // One step between decoding and the sink (src/transforms/), applied in file order.
 struct TransformConfig {
   std::string name;
-  std::string type;                           // "filter" | "map"
+  std::string type;                           // "filter" | "map" | "dedup" | "enrich"
   std::string where;                          // filter: keep rows where this is true
   std::map<std::string, std::string> set;     // map: column → expression
   std::vector<std::string> drop;              // map: columns dropped afterwards
   std::map<std::string, std::string> rename;  // map: column → new name, afterwards
+  std::string key;                            // dedup, enrich: key expression
+  // dedup
+  int64_t window_ms = 86400000;
+  std::string store = "rocksdb";               // "rocksdb" | "redis"
+  std::string path;                            // rocksdb: state directory ("" = default)
+  std::string redis;                           // redis: URL redis://host:port[/db]
+  std::string on_store_error = "fail_closed";  // redis down: "fail_closed" | "fail_open"
+  // enrich
+  std::string postgres;                        // libpq conninfo or URI (secret)
+  std::string table;                           // PostgreSQL table (schema.table)
+  std::string match;                           // its column compared with `key`
+  std::map<std::string, std::string> columns;  // output column → PostgreSQL column
+  std::string on_missing = "dead_letter";      // "default" | "drop" | "dead_letter"
+  int64_t cache_rows = 100000;
+  int64_t cache_ttl_ms = 300000;
 };
 
 struct PipelineConfig {

@@ -7,8 +7,8 @@ namespace sluice {
 std::unique_ptr<Source> MakeFileSource(const PipelineConfig& cfg);
 std::unique_ptr<Source> MakeStdinSource(const PipelineConfig& cfg);
 std::unique_ptr<Source> MakeKafkaSource(const PipelineConfig& cfg);
-std::unique_ptr<Transform> MakeFilterTransform(const TransformConfig& cfg);
-std::unique_ptr<Transform> MakeMapTransform(const TransformConfig& cfg);
+std::unique_ptr<Transform> MakeFilterTransform(const TransformConfig&, const TransformContext&);
+std::unique_ptr<Transform> MakeMapTransform(const TransformConfig&, const TransformContext&);
 
 const std::map<std::string, SourceFactory>& SourceRegistry() {
   static const std::map<std::string, SourceFactory> kSources = {

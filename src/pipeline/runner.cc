@@ -32,8 +32,8 @@ HttpEndpoint EndpointOf(const SinkConfig& sink) {
   return e;
 }
 
-Runner::Runner(const PipelineConfig& pipeline, ByteBudget& budget)
-    : pipeline_(pipeline), budget_(budget) {}
+Runner::Runner(const PipelineConfig& pipeline, ByteBudget& budget, std::string state_dir)
+    : pipeline_(pipeline), budget_(budget), state_dir_(std::move(state_dir)) {}
 
 Runner::~Runner() = default;
 
@@ -71,7 +71,8 @@ Status Runner::Prepare() {
     }
     schema_ = input;
   }
-  auto chain = TransformChain::Create(pipeline_, schema_, table_, server_.timezone);
+  TransformContext tctx{pipeline_.name, state_dir_, &stats_};
+  auto chain = TransformChain::Create(pipeline_, schema_, table_, server_.timezone, tctx);
   if (!chain.ok()) return chain.status();
   transforms_ = std::move(chain.value());
   JsonReaderOptions ro;

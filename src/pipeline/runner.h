@@ -30,8 +30,9 @@ namespace sluice {
 
 class Runner {
  public:
-  // `budget` is shared by every pipeline of the process and must outlive the runner.
-  Runner(const PipelineConfig& pipeline, ByteBudget& budget);
+  // `budget` is shared by every pipeline of the process and must outlive the runner; transforms
+  // keep their state under `state_dir`.
+  Runner(const PipelineConfig& pipeline, ByteBudget& budget, std::string state_dir = ".");
   ~Runner();
 
   // Connects, reads the table schema, opens the source and the dead-letter file.
@@ -94,6 +95,7 @@ class Runner {
 
   const PipelineConfig& pipeline_;
   ByteBudget& budget_;
+  std::string state_dir_;
   PipelineStats stats_;
   std::unique_ptr<ClickHouseClient> client_;
   ServerInfo server_;

@@ -53,7 +53,7 @@ struct SourceContext {
   // Waits until every range of `p` registered so far is acknowledged, or until `deadline`;
   // true if all were. Called on the reading thread (a rebalance, inside Read or WhileBlocked).
   std::function<bool(PartitionId p, std::chrono::steady_clock::time_point deadline)> wait_acked;
-  PipelineStats* stats = nullptr;  // the pipeline's counters; outlives the source
+  PipelineStats* stats = nullptr;    // the pipeline's counters; outlives the source
   uint64_t memory_budget_bytes = 0;  // the process's memory budget (sizes internal buffers)
 };
 

@@ -158,6 +158,10 @@ struct PipelineStats {
   std::atomic<uint64_t> queued_batches{0};
   std::atomic<uint64_t> inflight_batches{0};
   KafkaStats kafka;
+  // Transforms: events by "<transform>/<event>" (dedup: duplicate, first; enrich: hit, miss,
+  // missing, lookup_error …) and the latency of enrich lookups.
+  LabelCounter transform_events;
+  LatencyHistogram lookup_seconds;
 
   void SetWriterDepth(size_t queued, size_t inflight) {
     queued_batches.store(queued, std::memory_order_relaxed);

@@ -38,7 +38,17 @@ class Transform {
   virtual Status Apply(Block& block, const RejectFn& reject) = 0;
 };
 
-using TransformFactory = std::function<std::unique_ptr<Transform>(const TransformConfig&)>;
+struct PipelineStats;
+
+// What the pipeline offers a transform.
+struct TransformContext {
+  std::string pipeline;            // the pipeline's name
+  std::string state_dir;           // where transforms keep state (default paths)
+  PipelineStats* stats = nullptr;  // counters (transform events, lookup latency); outlives it
+};
+
+using TransformFactory =
+    std::function<std::unique_ptr<Transform>(const TransformConfig&, const TransformContext&)>;
 // The registry: one line per transform type (registry.cc).
 const std::map<std::string, TransformFactory>& TransformRegistry();
 

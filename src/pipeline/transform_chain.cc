@@ -127,7 +127,8 @@ Status ConvertValue(const Column& src, const DataType& from_type, size_t row,
 
 Result<std::unique_ptr<TransformChain>> TransformChain::Create(const PipelineConfig& pipeline,
                                                                SchemaPtr input, SchemaPtr table,
-                                                               const std::string& server_timezone) {
+                                                               const std::string& server_timezone,
+                                                               const TransformContext& context) {
   auto chain = std::unique_ptr<TransformChain>(new TransformChain());
   chain->table_ = table;
   std::string errors;
@@ -139,7 +140,7 @@ Result<std::unique_ptr<TransformChain>> TransformChain::Create(const PipelineCon
       errors += fmt::format("{}.type: unknown transform '{}'\n", path, tc.type);
       continue;
     }
-    auto step = factory->second(tc);
+    auto step = factory->second(tc, context);
     auto out = step->Prepare(schema);
     if (!out.ok()) {
       // A step's message may hold several lines (one per key): prefix each with the path.

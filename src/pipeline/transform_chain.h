@@ -19,7 +19,8 @@ class TransformChain {
   //   pipelines.p.transforms.bots.where: at 5: unknown column 'ipp' (did you mean 'ip'?)
   static Result<std::unique_ptr<TransformChain>> Create(const PipelineConfig& pipeline,
                                                         SchemaPtr input, SchemaPtr table,
-                                                        const std::string& server_timezone);
+                                                        const std::string& server_timezone,
+                                                        const TransformContext& context);
 
   // True when blocks pass unchanged (no transform, and the input is the table's schema).
   bool passthrough() const { return passthrough_; }

@@ -44,22 +44,24 @@ class Page {
   std::string out_;
 };
 
-void Histogram(Page& page, const std::vector<PipelineMetrics>& pipelines) {
-  constexpr std::string_view kName = "sluice_insert_duration_seconds";
-  page.Family(kName, "histogram", "Duration of confirmed INSERT requests, in seconds.");
+// One histogram family from `pick` of every pipeline.
+void Histogram(Page& page, const std::vector<PipelineMetrics>& pipelines, std::string_view name,
+               std::string_view help,
+               const std::function<const LatencyHistogram&(const PipelineStats&)>& pick) {
+  page.Family(name, "histogram", help);
+  const std::string bucket = std::string(name) + "_bucket";
   for (const auto& p : pipelines) {
-    const LatencyHistogram::Snapshot h = p.stats->insert_seconds.Read();
+    const LatencyHistogram::Snapshot h = pick(*p.stats).Read();
     uint64_t cumulative = 0;
     for (size_t i = 0; i < LatencyHistogram::kBuckets; ++i) {
       cumulative += h.counts[i];
       const std::string le = i < LatencyHistogram::kBounds.size()
                                  ? fmt::format("{}", LatencyHistogram::kBounds[i])
                                  : "+Inf";
-      page.Sample("sluice_insert_duration_seconds_bucket", p, fmt::format(",le=\"{}\"", le),
-                  cumulative);
+      page.Sample(bucket, p, fmt::format(",le=\"{}\"", le), cumulative);
     }
-    page.Sample("sluice_insert_duration_seconds_sum", p, "", h.sum);
-    page.Sample("sluice_insert_duration_seconds_count", p, "", h.count);
+    page.Sample(std::string(name) + "_sum", p, "", h.sum);
+    page.Sample(std::string(name) + "_count", p, "", h.count);
   }
 }
 
@@ -158,7 +160,9 @@ std::string RenderMetrics(const ProcessMetrics& process,
       page.Sample("sluice_retries_total", p,
                   fmt::format(",reason=\"{}\"", EscapeLabelValue(reason)), n);
   }
-  Histogram(page, pipelines);
+  Histogram(page, pipelines, "sluice_insert_duration_seconds",
+            "Duration of confirmed INSERT requests, in seconds.",
+            [](const PipelineStats& s) -> const LatencyHistogram& { return s.insert_seconds; });
 
   page.Family("sluice_queue_depth", "gauge",
               "Items waiting: `pieces` read for decoding, `writer` batches for a sender.");
@@ -176,6 +180,26 @@ std::string RenderMetrics(const ProcessMetrics& process,
                      return read > committed ? read - committed : 0;
                    });
   Kafka(page, pipelines);
+  page.PerPipeline("sluice_rows_filtered_total", "counter",
+                   "Rows dropped by transforms (filter, dedup, enrich on_missing: drop); they "
+                   "are acknowledged with their batch.",
+                   [](P p) { return p.stats->rows_filtered.load(); });
+  page.Family("sluice_transform_events_total", "counter",
+              "Transform events by transform and kind (dedup: first, duplicate; enrich: hit, "
+              "miss, missing, lookup_error).");
+  for (const auto& p : pipelines) {
+    for (const auto& [label, n] : p.stats->transform_events.Read()) {
+      const size_t slash = label.find('/');
+      page.Sample(
+          "sluice_transform_events_total", p,
+          fmt::format(",transform=\"{}\",event=\"{}\"", EscapeLabelValue(label.substr(0, slash)),
+                      EscapeLabelValue(slash == std::string::npos ? "" : label.substr(slash + 1))),
+          n);
+    }
+  }
+  Histogram(page, pipelines, "sluice_enrich_lookup_duration_seconds",
+            "Duration of enrich lookups (one query per batch for the keys not cached).",
+            [](const PipelineStats& s) -> const LatencyHistogram& { return s.lookup_seconds; });
   return std::move(page.out());
 }
 

@@ -52,7 +52,8 @@ class FilterTransform : public Transform {
 
 }  // namespace
 
-std::unique_ptr<Transform> MakeFilterTransform(const TransformConfig& cfg) {
+std::unique_ptr<Transform> MakeFilterTransform(const TransformConfig& cfg,
+                                               const TransformContext&) {
   return std::make_unique<FilterTransform>(cfg);
 }
 

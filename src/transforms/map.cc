@@ -121,7 +121,7 @@ class MapTransform : public Transform {
 
 }  // namespace
 
-std::unique_ptr<Transform> MakeMapTransform(const TransformConfig& cfg) {
+std::unique_ptr<Transform> MakeMapTransform(const TransformConfig& cfg, const TransformContext&) {
   return std::make_unique<MapTransform>(cfg);
 }
 
