@@ -9,6 +9,7 @@ std::unique_ptr<Source> MakeStdinSource(const PipelineConfig& cfg);
 std::unique_ptr<Source> MakeKafkaSource(const PipelineConfig& cfg);
 std::unique_ptr<Transform> MakeFilterTransform(const TransformConfig&, const TransformContext&);
 std::unique_ptr<Transform> MakeMapTransform(const TransformConfig&, const TransformContext&);
+std::unique_ptr<Transform> MakeEnrichTransform(const TransformConfig&, const TransformContext&);
 
 const std::map<std::string, SourceFactory>& SourceRegistry() {
   static const std::map<std::string, SourceFactory> kSources = {
@@ -23,6 +24,7 @@ const std::map<std::string, TransformFactory>& TransformRegistry() {
   static const std::map<std::string, TransformFactory> kTransforms = {
       {"filter", MakeFilterTransform},
       {"map", MakeMapTransform},
+      {"enrich", MakeEnrichTransform},
   };
   return kTransforms;
 }
