@@ -10,6 +10,7 @@ std::unique_ptr<Source> MakeKafkaSource(const PipelineConfig& cfg);
 std::unique_ptr<Transform> MakeFilterTransform(const TransformConfig&, const TransformContext&);
 std::unique_ptr<Transform> MakeMapTransform(const TransformConfig&, const TransformContext&);
 std::unique_ptr<Transform> MakeEnrichTransform(const TransformConfig&, const TransformContext&);
+std::unique_ptr<Transform> MakeDedupTransform(const TransformConfig&, const TransformContext&);
 
 const std::map<std::string, SourceFactory>& SourceRegistry() {
   static const std::map<std::string, SourceFactory> kSources = {
@@ -25,6 +26,7 @@ const std::map<std::string, TransformFactory>& TransformRegistry() {
       {"filter", MakeFilterTransform},
       {"map", MakeMapTransform},
       {"enrich", MakeEnrichTransform},
+      {"dedup", MakeDedupTransform},
   };
   return kTransforms;
 }

@@ -71,7 +71,8 @@ Status Runner::Prepare() {
     }
     schema_ = input;
   }
-  TransformContext tctx{pipeline_.name, state_dir_, &stats_};
+  TransformContext tctx{pipeline_.name, state_dir_, &stats_,
+                        [this](PartitionId p) { return source_->PartitionName(p); }};
   auto chain = TransformChain::Create(pipeline_, schema_, table_, server_.timezone, tctx);
   if (!chain.ok()) return chain.status();
   transforms_ = std::move(chain.value());
@@ -84,7 +85,13 @@ Status Runner::Prepare() {
         "pipelines.{}.decode.metadata: only a kafka source has message metadata (source type is "
         "'{}')",
         pipeline_.name, pipeline_.source.type));
-  const size_t threads = static_cast<size_t>(pipeline_.decode.threads);
+  size_t threads = static_cast<size_t>(pipeline_.decode.threads);
+  if (transforms_->ordered() && threads > 1) {
+    // "The first event wins" needs batches in source order: one decode worker.
+    spdlog::info("{}: decode.threads {} → 1: the pipeline's dedup needs rows in source order",
+                 pipeline_.name, threads);
+    threads = 1;
+  }
   for (size_t i = 0; i < threads; ++i) {
     auto reader = JsonReader::Create(schema_, ro);
     if (!reader.ok())

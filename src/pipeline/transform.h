@@ -36,6 +36,9 @@ class Transform {
   // process is passed to `reject` (before the block changes) and is absent from the result.
   // REQUIRES: Prepare() succeeded.
   virtual Status Apply(Block& block, const RejectFn& reject) = 0;
+  // True if Apply() must see each partition's rows in source order (dedup: the first event wins);
+  // the pipeline then decodes with a single worker.
+  virtual bool ordered() const { return false; }
 };
 
 struct PipelineStats;
@@ -45,6 +48,8 @@ struct TransformContext {
   std::string pipeline;            // the pipeline's name
   std::string state_dir;           // where transforms keep state (default paths)
   PipelineStats* stats = nullptr;  // counters (transform events, lookup latency); outlives it
+  // A stable name of a source partition ("kafka:clicks/3"), for state kept per partition.
+  std::function<std::string(PartitionId)> partition_name;
 };
 
 using TransformFactory =

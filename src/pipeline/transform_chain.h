@@ -24,6 +24,12 @@ class TransformChain {
 
   // True when blocks pass unchanged (no transform, and the input is the table's schema).
   bool passthrough() const { return passthrough_; }
+  // True if some step needs rows in source order (Transform::ordered()).
+  bool ordered() const {
+    for (const auto& s : steps_)
+      if (s->ordered()) return true;
+    return false;
+  }
 
   // Turns a block of the input schema into one of the table schema. Rows that a step cannot
   // process go to `reject` and are removed.

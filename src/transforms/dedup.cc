@@ -1,0 +1,211 @@
+// `dedup` transform: drops a row whose key was already seen within `window_ms` — the first event
+// wins — without turning at-least-once into loss.
+//
+// A key becomes durable (RocksDB, fsynced) only when the batch holding its first event is
+// acknowledged: the block's acknowledgement hook writes it before the source commits. Until then
+// it lives in memory (in flight), where later copies are already dropped. So after a crash the
+// first event is read again and still passes (its key was never made durable unless its batch was
+// confirmed, and then its offset is committed too), and no second copy passes after the first was
+// inserted.
+//
+// Keys are kept per source partition (the partition's name prefixes the key): the state of a
+// partition is what its own stream saw. Expired keys (older than the window) count as unseen and
+// are removed by RocksDB's TTL compaction, which bounds the state on disk; memory is bounded by
+// the keys in flight.
+//
+// Thread-safety: Apply() runs on several decode workers; the in-flight set and the decision are
+// guarded by mu_ (RocksDB itself is thread-safe).
+#include <fmt/format.h>
+#include <rocksdb/db.h>
+#include <rocksdb/utilities/db_ttl.h>
+#include <rocksdb/write_batch.h>
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+#include <filesystem>
+#include <mutex>
+#include <unordered_map>
+
+#include "expr/expr.h"
+#include "pipeline/stats.h"
+#include "pipeline/transform.h"
+
+namespace sluice {
+namespace {
+
+int64_t NowMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+// The bytes identifying row `row`'s key; false for a NULL key (never deduplicated).
+bool KeyBytes(const Column& col, const DataType& t, size_t row, std::string* out) {
+  if (t.id == TypeId::kNullable) {
+    if (col.nulls[row]) return false;
+    return KeyBytes(col.children[0], *t.children[0], row, out);
+  }
+  const DataType& s = t.storage();
+  if (s.id == TypeId::kString) {
+    out->append(col.StringAt(row));
+    return true;
+  }
+  const size_t w = s.value_width();
+  SLUICE_CHECK(w > 0);
+  out->append(reinterpret_cast<const char*>(col.data.data()) + row * w, w);
+  return true;
+}
+
+class DedupTransform : public Transform {
+ public:
+  DedupTransform(const TransformConfig& cfg, const TransformContext& ctx) : cfg_(cfg), ctx_(ctx) {}
+
+  ~DedupTransform() override { delete db_; }
+
+  Result<SchemaPtr> Prepare(SchemaPtr input) override {
+    auto e = Expr::Compile(cfg_.key, input);
+    if (!e.ok()) return e.status().Context("key");
+    key_ = std::move(e.value());
+    const DataType& t =
+        key_->type()->id == TypeId::kNullable ? *key_->type()->children[0] : *key_->type();
+    if (t.storage().id != TypeId::kString && t.storage().value_width() == 0)
+      return InvalidArgument(fmt::format(
+          "key: expected a value (String, number, UUID, date…), got {}", key_->type()->name));
+    if (cfg_.store != "rocksdb")
+      return InvalidArgument(
+          fmt::format("store: '{}' is not available yet; use rocksdb", cfg_.store));
+    path_ = !cfg_.path.empty()
+                ? cfg_.path
+                : fmt::format("{}/{}.{}.dedup", ctx_.state_dir, ctx_.pipeline, cfg_.name);
+    std::error_code ec;
+    std::filesystem::create_directories(path_, ec);
+    rocksdb::Options options;
+    options.create_if_missing = true;
+    options.max_open_files = 256;
+    // The window (plus a margin) as TTL: compaction drops expired keys, bounding the state.
+    const int32_t ttl = static_cast<int32_t>(cfg_.window_ms / 1000 + 60);
+    rocksdb::DBWithTTL* db = nullptr;
+    rocksdb::Status st = rocksdb::DBWithTTL::Open(options, path_, &db, ttl);
+    if (!st.ok())
+      return IoError(fmt::format("path: cannot open dedup state {}: {}", path_, st.ToString()));
+    db_ = db;
+    return input;
+  }
+
+  bool ordered() const override { return true; }
+
+  Status Apply(Block& block, const RejectFn&) override {
+    if (block.rows() == 0) return Status::Ok();
+    auto keys = key_->Evaluate(block);
+    if (!keys.ok()) {
+      // A key that cannot be computed: such rows pass (dedup never loses a row) and are counted.
+      std::vector<ExprRowError> errors;
+      keys = key_->Evaluate(block, &errors);
+      if (!keys.ok()) return keys.status();
+      if (ctx_.stats) ctx_.stats->transform_events.Add(cfg_.name + "/key_error", errors.size());
+    }
+    const Column& col = keys.value();
+    const DataType& type = *key_->type();
+    // Full keys: "<partition>\x1f<key bytes>".
+    std::vector<std::string> full(block.rows());
+    std::vector<uint8_t> has_key(block.rows(), 0);
+    std::unordered_map<uint32_t, std::string> prefixes;
+    for (size_t r = 0; r < block.rows(); ++r) {
+      const uint32_t p = block.origin(r).partition.value;
+      auto it = prefixes.find(p);
+      if (it == prefixes.end())
+        it = prefixes
+                 .emplace(p, (ctx_.partition_name ? ctx_.partition_name(block.origin(r).partition)
+                                                  : std::to_string(p)) +
+                                 '\x1f')
+                 .first;
+      full[r] = it->second;
+      has_key[r] = KeyBytes(col, type, r, &full[r]);
+    }
+    std::vector<rocksdb::Slice> lookups;
+    std::vector<size_t> lookup_rows;
+    for (size_t r = 0; r < block.rows(); ++r) {
+      if (!has_key[r]) continue;
+      lookups.emplace_back(full[r]);
+      lookup_rows.push_back(r);
+    }
+    std::vector<uint8_t> keep(block.rows(), 1);
+    auto firsts = std::make_shared<std::vector<std::string>>();
+    uint64_t duplicates = 0;
+    const int64_t now = NowMs();
+    {
+      // The lookup and the decision under one lock, which MakeDurable also takes to retire keys
+      // from memory after writing them: a key is always either in flight or durable here.
+      std::lock_guard lock(mu_);
+      std::vector<std::string> values;
+      std::vector<rocksdb::Status> found = db_->MultiGet(rocksdb::ReadOptions(), lookups, &values);
+      std::vector<uint8_t> seen_durably(block.rows(), 0);
+      for (size_t i = 0; i < found.size(); ++i) {
+        if (found[i].IsNotFound()) continue;
+        if (!found[i].ok())
+          return IoError(
+              fmt::format("dedup {}: reading {}: {}", cfg_.name, path_, found[i].ToString()));
+        int64_t first_ms = 0;
+        // (DBWithTTL may leave its own 4-byte timestamp after our 8 bytes.)
+        if (values[i].size() >= sizeof first_ms)
+          std::memcpy(&first_ms, values[i].data(), sizeof first_ms);
+        if (now - first_ms < cfg_.window_ms) seen_durably[lookup_rows[i]] = 1;
+      }
+      for (size_t r = 0; r < block.rows(); ++r) {
+        if (!has_key[r]) continue;
+        if (seen_durably[r] || in_flight_.count(full[r])) {
+          keep[r] = 0;
+          ++duplicates;
+          continue;
+        }
+        in_flight_.emplace(full[r], now);
+        firsts->push_back(full[r]);
+      }
+    }
+    if (ctx_.stats) {
+      ctx_.stats->transform_events.Add(cfg_.name + "/duplicate", duplicates);
+      ctx_.stats->transform_events.Add(cfg_.name + "/first", firsts->size());
+    }
+    // Durable once ClickHouse confirmed the batch (before the source commits its offsets).
+    if (!firsts->empty()) {
+      block.on_ack().push_back([this, firsts, now] { MakeDurable(*firsts, now); });
+    }
+    block.Filter(keep);
+    return Status::Ok();
+  }
+
+ private:
+  void MakeDurable(const std::vector<std::string>& keys, int64_t first_ms) {
+    rocksdb::WriteBatch batch;
+    char value[sizeof first_ms];
+    std::memcpy(value, &first_ms, sizeof first_ms);
+    for (const auto& k : keys) batch.Put(k, rocksdb::Slice(value, sizeof value));
+    rocksdb::WriteOptions wo;
+    wo.sync = true;
+    std::lock_guard lock(mu_);
+    rocksdb::Status st = db_->Write(wo, &batch);
+    // Committing the offsets without the keys could let a second copy through later: a failed
+    // write stops the process loudly rather than silently weakening the guarantee.
+    if (!st.ok())
+      spdlog::critical("dedup {}: cannot write {}: {}", cfg_.name, path_, st.ToString());
+    SLUICE_CHECK(st.ok());
+    for (const auto& k : keys) in_flight_.erase(k);
+  }
+
+  const TransformConfig& cfg_;
+  TransformContext ctx_;
+  std::unique_ptr<Expr> key_;
+  std::string path_;
+  rocksdb::DB* db_ = nullptr;
+  std::mutex mu_;
+  std::unordered_map<std::string, int64_t> in_flight_;  // key → first seen (ms)
+};
+
+}  // namespace
+
+std::unique_ptr<Transform> MakeDedupTransform(const TransformConfig& cfg,
+                                              const TransformContext& ctx) {
+  return std::make_unique<DedupTransform>(cfg, ctx);
+}
+
+}  // namespace sluice
