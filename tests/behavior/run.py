@@ -15,10 +15,15 @@ File format (YAML):
     - name: a type error stops start-up
       transforms: {...}
       error: "at 5: unknown column"         # optional: expected start-up error text (exit 1)
+  PostgreSQL (enrich): a file with `postgres: {name: NAME, port: PORT}` gets its own instance
+  (scripts/services/postgres, destroyed afterwards); `$POSTGRES` in a transform's `postgres` is
+  its URL; a case's `setup_sql` runs (psql) before sluice, its `expect_sql` ({query: output of
+  psql -At}) after; `not_in_output: [text]` (with `error`) checks text never appears.
 Usage: run.py FILE.yaml [...]   (through ctest: one test per file)
 """
 import json
 import os
+import subprocess
 import sys
 
 import yaml
@@ -27,7 +32,15 @@ sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "integration"))
 import lib  # noqa: E402
 
 
-def run_case(ch, table_sql, case, wd, n):
+PG_SERVICE = os.path.join(lib.REPO, "scripts", "services", "postgres")
+
+
+def psql(pg, sql):
+    return subprocess.run([PG_SERVICE, "psql", pg["name"], "-v", "ON_ERROR_STOP=1", "-qAt",
+                           "-c", sql], check=True, capture_output=True, text=True).stdout.strip()
+
+
+def run_case(ch, table_sql, case, wd, n, pg=None):
     table = "default.behavior_%d_%d" % (os.getpid(), n)
     lib.create_table(ch, table, table_sql, order_by="tuple()")
     data = os.path.join(wd, "in%d.ndjson" % n)
@@ -38,7 +51,12 @@ def run_case(ch, table_sql, case, wd, n):
     if "decode" in case:
         pipe["decode"] = case["decode"]
     if "transforms" in case:
-        pipe["transforms"] = case["transforms"]
+        pipe["transforms"] = json.loads(json.dumps(case["transforms"]).replace(
+            "$POSTGRES", pg["url"] if pg else "$POSTGRES"))
+    if "batch" in case:
+        pipe["sink"]["batch"] = case["batch"]
+    if pg and "setup_sql" in case:
+        psql(pg, case["setup_sql"])
     dlq = os.path.join(wd, "dead%d.ndjson" % n)
     pipe["dead_letter"] = {"path": dlq}
     cfg = lib.write_config(os.path.join(wd, "case%d.yaml" % n), {"b": pipe}, os.path.join(wd, "state%d" % n))
@@ -48,6 +66,8 @@ def run_case(ch, table_sql, case, wd, n):
         if "error" in case:
             lib.check(p.returncode == 1 and case["error"] in p.stderr,
                       "%s: start-up fails with '%s'" % (name, case["error"]))
+            for secret in case.get("not_in_output", []):
+                lib.check(secret not in p.stdout + p.stderr, "%s: output never shows '%s'" % (name, secret))
             return
         dead = 0
         if os.path.exists(dlq):
@@ -62,6 +82,9 @@ def run_case(ch, table_sql, case, wd, n):
             settings={"output_format_json_quote_64bit_integers": "0"}).splitlines()]
         want = case.get("expect", [])
         lib.check(got == want, "%s: table holds %s (got %s)" % (name, json.dumps(want), json.dumps(got)))
+        for query, output in case.get("expect_sql", {}).items():
+            have = psql(pg, query)
+            lib.check(have == str(output), "%s: PostgreSQL `%s` gives %s (got %s)" % (name, query, output, have))
     finally:
         ch.query("DROP TABLE IF EXISTS %s" % table)
 
@@ -73,9 +96,18 @@ def main():
         with open(path) as f:
             spec = yaml.safe_load(f)
         wd = lib.workdir("behavior")
-        for case in spec["cases"]:
-            total += 1
-            run_case(ch, spec["table"], case, wd, total)
+        pg = spec.get("postgres")
+        if pg:
+            subprocess.run([PG_SERVICE, "start", pg["name"], str(pg["port"])], check=True)
+            pg["url"] = subprocess.run([PG_SERVICE, "url", pg["name"]], check=True,
+                                       capture_output=True, text=True).stdout.strip()
+        try:
+            for case in spec["cases"]:
+                total += 1
+                run_case(ch, spec["table"], case, wd, total, pg)
+        finally:
+            if pg:
+                subprocess.run([PG_SERVICE, "destroy", pg["name"]], check=False)
     print("%d case(s) passed" % total)
 
 
