@@ -424,11 +424,15 @@ class EnrichTransform : public Transform {
            at = message.find(password_, at + 3))
         message.replace(at, password_.size(), "***");
     }
-    while (!message.empty() && (message.back() == '\n' || message.back() == ' '))
-      message.pop_back();
-    for (auto& ch : message)
-      if (ch == '\n' || ch == '\t') ch = ' ';
-    return message;
+    // One line, single spaces (libpq messages span lines and indent with tabs).
+    std::string out;
+    for (char ch : message) {
+      if (ch == '\n' || ch == '\t' || ch == '\r') ch = ' ';
+      if (ch == ' ' && (out.empty() || out.back() == ' ')) continue;
+      out.push_back(ch);
+    }
+    while (!out.empty() && out.back() == ' ') out.pop_back();
+    return out;
   }
 
   bool ParseConninfo() {
