@@ -18,6 +18,7 @@ import json
 import os
 import sys
 import time
+import urllib.error
 import urllib.parse
 import urllib.request
 
@@ -28,8 +29,11 @@ SHOW = 5   # differences shown per kind
 def query(url, sql):
     req = urllib.request.Request(url.rstrip("/") + "/?" + urllib.parse.urlencode({"query": sql}),
                                  data=b"", method="POST")
-    with urllib.request.urlopen(req, timeout=300) as r:
-        return r.read().decode("utf-8")
+    try:
+        with urllib.request.urlopen(req, timeout=300) as r:
+            return r.read().decode("utf-8")
+    except urllib.error.HTTPError as e:
+        raise RuntimeError("ClickHouse: " + e.read().decode("utf-8", "replace").strip()[:500]) from None
 
 
 def table_rows(url, table):
@@ -153,7 +157,12 @@ def main():
     ap.add_argument("--table", default="analytics.ad_clicks_enriched")
     ap.add_argument("--since", type=int, help="unix seconds the run started")
     a = ap.parse_args()
-    sys.exit(1 if check(a.url, a.table, a.expected, a.dead_letter, a.since) else 0)
+    try:
+        problems = check(a.url, a.table, a.expected, a.dead_letter, a.since)
+    except (RuntimeError, OSError) as e:
+        print("RESULT: FAIL (%s)" % e)
+        sys.exit(1)
+    sys.exit(1 if problems else 0)
 
 
 if __name__ == "__main__":

@@ -19,7 +19,9 @@ Writes into DIR (default: the current directory):
 A message is exactly one of (fractions of MESSAGES, exact counts after rounding):
   duplicate   10 %  a later copy of an earlier event's click_id (any kind of event), with another
                     user_id (>= 10^12, so a copy is recognisable), a later timestamp and, for half
-                    of them, another ip_address and ad_id: the first event decides, dedup runs first
+                    of them, the opposite fate (a bot click's copy from an ordinary IP, an
+                    unknown-ad click's copy with a known ad, a clean click's copy from a bot IP or
+                    with an unknown ad): the first event decides, since dedup runs first
   malformed    2 %  invalid JSON or wrong types; some reuse the click_id of a good event produced
                     after them (a message that cannot be decoded must not claim the click_id)
   bot          7 %  ip_address in 10.0.0.0/8, 192.168.0.0/16 or 203.0.113.0/24 (range boundaries
@@ -149,10 +151,17 @@ def generate(total, seed, campaigns):
         copy = dict(first, kind="duplicate", user_id=10**12 + d,
                     timestamp_ms=first["timestamp_ms"] + rnd.randrange(1, 600_000))
         if rnd.randrange(2):
-            # Another ip/ad: had filter or enrich run before dedup, the copy would be decided
-            # differently from its first event.
-            copy["ip_address"] = clean_ip(rnd) if first["kind"] == "bot" else bot_ip(rnd)
-            copy["ad_id"] = known[rnd.randrange(len(known))] if first["kind"] == "unknown_ad" else unknown_ad(rnd)
+            # The opposite fate: had the filter or enrich run before dedup, the copy would be
+            # decided differently from its first event (a bot click's copy or an unknown-ad
+            # click's copy would be inserted; a clean click's copy dropped or dead-lettered).
+            if first["kind"] == "bot":
+                copy["ip_address"] = clean_ip(rnd)
+            elif first["kind"] == "unknown_ad":
+                copy["ad_id"] = known[rnd.randrange(len(known))]
+            elif rnd.randrange(2):
+                copy["ip_address"] = bot_ip(rnd)
+            else:
+                copy["ad_id"] = unknown_ad(rnd)
         after[rnd.randrange(i + 1, min(len(events), i + 2000))].append(copy)
 
     # Malformed messages: before slot j. A third of them carry the click_id of the good event at j.
