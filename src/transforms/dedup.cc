@@ -16,6 +16,7 @@
 // Thread-safety: Apply() runs on several decode workers; the in-flight set and the decision are
 // guarded by mu_ (RocksDB itself is thread-safe).
 #include <fmt/format.h>
+#include <hiredis/hiredis.h>
 #include <rocksdb/db.h>
 #include <rocksdb/utilities/db_ttl.h>
 #include <rocksdb/write_batch.h>
@@ -24,6 +25,7 @@
 #include <chrono>
 #include <filesystem>
 #include <mutex>
+#include <thread>
 #include <unordered_map>
 
 #include "expr/expr.h"
@@ -60,7 +62,10 @@ class DedupTransform : public Transform {
  public:
   DedupTransform(const TransformConfig& cfg, const TransformContext& ctx) : cfg_(cfg), ctx_(ctx) {}
 
-  ~DedupTransform() override { delete db_; }
+  ~DedupTransform() override {
+    delete db_;
+    Disconnect();
+  }
 
   Result<SchemaPtr> Prepare(SchemaPtr input) override {
     auto e = Expr::Compile(cfg_.key, input);
@@ -71,6 +76,7 @@ class DedupTransform : public Transform {
     if (t.storage().id != TypeId::kString && t.storage().value_width() == 0)
       return InvalidArgument(fmt::format(
           "key: expected a value (String, number, UUID, date…), got {}", key_->type()->name));
+    if (cfg_.store == "redis") return PrepareRedis(input);
     if (cfg_.store != "rocksdb")
       return InvalidArgument(
           fmt::format("store: '{}' is not available yet; use rocksdb", cfg_.store));
@@ -106,6 +112,7 @@ class DedupTransform : public Transform {
     }
     const Column& col = keys.value();
     const DataType& type = *key_->type();
+    if (redis_) return ApplyRedis(block, col, type);
     // Full keys: "<partition>\x1f<key bytes>".
     std::vector<std::string> full(block.rows());
     std::vector<uint8_t> has_key(block.rows(), 0);
@@ -175,6 +182,165 @@ class DedupTransform : public Transform {
   }
 
  private:
+  // --- store: redis ---------------------------------------------------------------------------
+  // Shared by several sluice processes. A key is claimed with SET key value NX PX window, where
+  // the value names the first event's position (`<partition>@<offset>`): a later copy finds
+  // another position and is dropped, while the first event read again (after a crash or a
+  // rebalance, by any member) finds its own claim and passes. So no first event is lost and no
+  // second copy passes, without waiting for acknowledgements. Keys are global (not per
+  // partition): copies may arrive in any partition, at any member.
+  Result<SchemaPtr> PrepareRedis(SchemaPtr input) {
+    if (cfg_.redis.empty()) return InvalidArgument("redis: required when store is redis");
+    std::string rest = cfg_.redis.substr(std::string("redis://").size());
+    if (auto slash = rest.find('/'); slash != std::string::npos) {
+      db_index_ = rest.substr(slash + 1);
+      rest = rest.substr(0, slash);
+    }
+    const auto colon = rest.rfind(':');
+    host_ = colon == std::string::npos ? rest : rest.substr(0, colon);
+    port_ = colon == std::string::npos ? 6379 : std::atoi(rest.c_str() + colon + 1);
+    if (host_.empty() || port_ <= 0 || port_ > 65535)
+      return InvalidArgument(
+          fmt::format("redis: expected redis://host:port[/db], got '{}'", cfg_.redis));
+    prefix_ = fmt::format("sluice:dedup:{}:{}:", ctx_.pipeline, cfg_.name);
+    redis_ = true;
+    std::lock_guard lock(mu_);
+    if (Status st = Connect(); !st.ok())
+      return st.Context(fmt::format("redis: cannot reach {}", cfg_.redis));
+    return input;
+  }
+
+  Status Connect() {
+    if (rc_ != nullptr) return Status::Ok();
+    redisContext* c = redisConnectWithTimeout(host_.c_str(), port_, timeval{2, 0});
+    if (c == nullptr || c->err) {
+      std::string why = c ? c->errstr : "out of memory";
+      if (c) redisFree(c);
+      return IoError(why);
+    }
+    redisSetTimeout(c, timeval{10, 0});
+    rc_ = c;
+    if (!db_index_.empty()) {
+      auto* r = static_cast<redisReply*>(redisCommand(rc_, "SELECT %s", db_index_.c_str()));
+      const bool ok = r != nullptr && r->type != REDIS_REPLY_ERROR;
+      if (r) freeReplyObject(r);
+      if (!ok) {
+        Disconnect();
+        return IoError("SELECT " + db_index_ + " failed");
+      }
+    }
+    return Status::Ok();
+  }
+
+  void Disconnect() {
+    if (rc_ != nullptr) redisFree(rc_);
+    rc_ = nullptr;
+  }
+
+  // Reads one pipelined reply; IoError (and a dropped connection) if the connection failed.
+  Status Reply(redisReply** out) {
+    void* raw = nullptr;
+    if (redisGetReply(rc_, &raw) != REDIS_OK || raw == nullptr) {
+      std::string why = rc_->errstr;
+      Disconnect();
+      return IoError(why);
+    }
+    *out = static_cast<redisReply*>(raw);
+    if ((*out)->type == REDIS_REPLY_ERROR) {
+      std::string why((*out)->str, (*out)->len);
+      freeReplyObject(*out);
+      Disconnect();
+      return IoError(why);
+    }
+    return Status::Ok();
+  }
+
+  // One round of pipelined SET NX, then GET for the keys already taken; clears keep[] of copies.
+  Status RedisRound(const std::vector<std::string>& keys, const std::vector<std::string>& values,
+                    const std::vector<size_t>& rows, std::vector<uint8_t>* keep) {
+    RETURN_IF_ERROR(Connect());
+    const std::string px = std::to_string(cfg_.window_ms);
+    for (size_t i = 0; i < keys.size(); ++i) {
+      const char* argv[] = {"SET", keys[i].data(), values[i].data(), "NX", "PX", px.data()};
+      const size_t len[] = {3, keys[i].size(), values[i].size(), 2, 2, px.size()};
+      redisAppendCommandArgv(rc_, 6, argv, len);
+    }
+    std::vector<size_t> taken;
+    for (size_t i = 0; i < keys.size(); ++i) {
+      redisReply* r = nullptr;
+      RETURN_IF_ERROR(Reply(&r));
+      if (r->type != REDIS_REPLY_STATUS) taken.push_back(i);  // nil: the key exists
+      freeReplyObject(r);
+    }
+    for (size_t i : taken) {
+      const char* argv[] = {"GET", keys[i].data()};
+      const size_t len[] = {3, keys[i].size()};
+      redisAppendCommandArgv(rc_, 2, argv, len);
+    }
+    for (size_t i : taken) {
+      redisReply* r = nullptr;
+      RETURN_IF_ERROR(Reply(&r));
+      // Our own claim (the first event read again) passes; so does a key that expired between
+      // SET and GET (nil). Any other position means this row is a later copy.
+      const bool mine =
+          r->type == REDIS_REPLY_NIL ||
+          (r->type == REDIS_REPLY_STRING && std::string_view(r->str, r->len) == values[i]);
+      freeReplyObject(r);
+      if (!mine) (*keep)[rows[i]] = 0;
+    }
+    return Status::Ok();
+  }
+
+  Status ApplyRedis(Block& block, const Column& col, const DataType& type) {
+    std::vector<std::string> keys, values;
+    std::vector<size_t> rows;
+    std::unordered_map<uint32_t, std::string> names;
+    for (size_t r = 0; r < block.rows(); ++r) {
+      std::string k = prefix_;
+      if (!KeyBytes(col, type, r, &k)) continue;
+      const PartitionId p = block.origin(r).partition;
+      auto it = names.find(p.value);
+      if (it == names.end())
+        it = names
+                 .emplace(p.value,
+                          ctx_.partition_name ? ctx_.partition_name(p) : std::to_string(p.value))
+                 .first;
+      keys.push_back(std::move(k));
+      values.push_back(fmt::format("{}@{}", it->second, block.origin(r).position.value));
+      rows.push_back(r);
+    }
+    std::vector<uint8_t> keep(block.rows(), 1);
+    auto backoff = std::chrono::milliseconds(100);
+    bool warned = false;
+    std::lock_guard lock(mu_);
+    for (;;) {
+      std::fill(keep.begin(), keep.end(), 1);
+      Status st = RedisRound(keys, values, rows, &keep);
+      if (st.ok()) break;
+      if (ctx_.stats) ctx_.stats->transform_events.Add(cfg_.name + "/store_error");
+      if (cfg_.on_store_error == "fail_open") {
+        spdlog::warn("dedup {}: Redis {}: {}; {} rows pass undeduplicated (fail_open)", cfg_.name,
+                     cfg_.redis, st.message(), block.rows());
+        return Status::Ok();
+      }
+      if (!warned)
+        spdlog::warn("dedup {}: Redis {}: {}; waiting for it (fail_closed)", cfg_.name, cfg_.redis,
+                     st.message());
+      warned = true;
+      std::this_thread::sleep_for(backoff);
+      backoff = std::min(backoff * 2, std::chrono::milliseconds(10000));
+    }
+    if (warned) spdlog::info("dedup {}: Redis {} is back", cfg_.name, cfg_.redis);
+    uint64_t dropped = 0;
+    for (uint8_t k : keep) dropped += k == 0;
+    if (ctx_.stats) {
+      ctx_.stats->transform_events.Add(cfg_.name + "/duplicate", dropped);
+      ctx_.stats->transform_events.Add(cfg_.name + "/first", keys.size() - dropped);
+    }
+    block.Filter(keep);
+    return Status::Ok();
+  }
+
   void MakeDurable(const std::vector<std::string>& keys, int64_t first_ms) {
     rocksdb::WriteBatch batch;
     char value[sizeof first_ms];
@@ -199,6 +365,11 @@ class DedupTransform : public Transform {
   rocksdb::DB* db_ = nullptr;
   std::mutex mu_;
   std::unordered_map<std::string, int64_t> in_flight_;  // key → first seen (ms)
+  // store: redis
+  bool redis_ = false;
+  std::string host_, db_index_, prefix_;
+  int port_ = 6379;
+  redisContext* rc_ = nullptr;  // mu_
 };
 
 }  // namespace
