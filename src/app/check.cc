@@ -86,6 +86,15 @@ int CheckCommand(const Config& config, const std::vector<std::string>& only) {
       type_w = std::max(type_w, static_cast<int>(c.type->name.size()));
     }
     std::printf("  %-*s  %-*s  %s\n", name_w, "column", type_w, "type", "filled from");
+    // Columns the transforms set (the last one to set a column wins, as at run time).
+    std::map<std::string, std::string> by_transform;
+    for (const auto& t : p.transforms) {
+      for (const auto& [col, expr] : t.set) by_transform[col] = t.name + " (map: " + expr + ")";
+      for (const auto& [col, pg] : t.columns)
+        by_transform[col] = t.name + " (enrich: " + t.table + "." + pg + ")";
+      for (const auto& [from, to] : t.rename)
+        by_transform[to] = t.name + " (renamed from " + from + ")";
+    }
     for (size_t i = 0; i < (*schema)->columns.size(); ++i) {
       const auto& c = (*schema)->columns[i];
       const std::string field = (*reader)->FieldFor(i);
@@ -95,6 +104,8 @@ int CheckCommand(const Config& config, const std::vector<std::string>& only) {
       std::string from;
       if (auto meta = p.decode.metadata.find(c.name); meta != p.decode.metadata.end()) {
         from = "metadata " + meta->second;
+      } else if (auto t = by_transform.find(c.name); t != by_transform.end()) {
+        from = "transform " + t->second;
       } else if (seen) {
         from = "field " + field + (field != c.name ? " (renamed)" : "");
       } else if (c.default_kind == DefaultKind::kDefault) {
@@ -108,7 +119,7 @@ int CheckCommand(const Config& config, const std::vector<std::string>& only) {
     }
     std::vector<std::string> unmapped;
     for (const auto& f : fields)
-      if (!(*reader)->IsMapped(f)) unmapped.push_back(f);
+      if (!(*reader)->IsMapped(f) && !p.decode.fields.count(f)) unmapped.push_back(f);
     if (!unmapped.empty()) {
       std::printf("  fields without a column (ignored on insert):\n");
       for (const auto& f : unmapped) std::printf("    %s\n", f.c_str());
