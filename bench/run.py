@@ -11,7 +11,9 @@ It prints rows/s for each, sluice's CPU seconds per 1 M rows and peak RSS, and c
 Then Kafka → ClickHouse on the same W1 rows, loaded into an 8-partition topic of a local broker:
   (d) sluice run with a kafka source (fresh consumer group), until count() reaches W1
   (e) ClickHouse's own Kafka engine (Kafka table + materialized view), bench/kafka_bench.py
-and d/e. BENCH_KAFKA=0 skips this part.
+and d/e. Then (f) the seed-002 ad_clicks pipeline on the same topic (dedup on click_id, filter out
+internal IPs, enrich from a local PostgreSQL with 20 k campaigns, map ts/processed_at), with its
+rows/s and CPU per 1 M rows next to (d). BENCH_KAFKA=0 / BENCH_AD_CLICKS=0 skip these parts.
 The machine is shared and noisy: compare the ratios, not the absolute numbers.
 """
 import os
@@ -116,14 +118,14 @@ def main():
         ch.destroy()
 
 
-def sluice_until(cfg, table):
-    """Runs sluice until `table` holds ROWS rows, then stops it (SIGTERM: drain, commit).
+def sluice_until(cfg, table, rows=None):
+    """Runs sluice until `table` holds `rows` (default ROWS) rows, then stops it (SIGTERM).
     Returns (seconds until the last row was in, CPU seconds of the whole run, peak RSS KiB)."""
     ch = lib.ClickHouse("http://127.0.0.1:%d" % PORT)
     with open(os.devnull, "w") as null, open("/tmp/sluice-bench-stderr.txt", "w+") as err:
         t = time.perf_counter()
         p = subprocess.Popen([BIN, "run", "--no-progress", cfg], stdout=null, stderr=err)
-        while ch.count(table) < ROWS:
+        while ch.count(table) < (rows or ROWS):
             if p.poll() is not None or time.perf_counter() - t > 900:
                 err.seek(0)
                 sys.exit("bench: sluice (kafka) stopped early: %s" % err.read()[-2000:])
@@ -132,6 +134,55 @@ def sluice_until(cfg, table):
         p.send_signal(signal.SIGTERM)
         _, status, ru = os.wait4(p.pid, 0)
     return wall, ru.ru_utime + ru.ru_stime, ru.ru_maxrss
+
+
+def bench_ad_clicks(ch, data, wd, brokers, topic, plain_wall, plain_cpu):
+    """(f) the seed-002 pipeline on the same topic: dedup (RocksDB) → filter bot/internal IPs →
+    enrich from PostgreSQL (20 k campaigns) → map ts/processed_at, next to (d)."""
+    import re
+    pg = os.path.join(REPO, "scripts", "services", "postgres")
+    pport = int(os.environ.get("BENCH_PG_PORT", "19452"))
+    subprocess.run([pg, "start", "bench", str(pport)], check=True)
+    try:
+        subprocess.run([pg, "psql", "bench", str(pport), "-q", "-c",
+                        "SET client_min_messages = warning; DROP TABLE IF EXISTS campaigns; CREATE TABLE campaigns (id int PRIMARY KEY, "
+                        "name text NOT NULL, budget numeric(12,2) NOT NULL); INSERT INTO campaigns "
+                        "SELECT i, 'campaign-' || i, i * 1.5 FROM generate_series(1, 20000) i"],
+                       check=True, stdout=subprocess.DEVNULL)
+        bots = re.compile(r'"ip_address":"(10\.|192\.168\.)')
+        with open(data) as f:
+            expected = sum(1 for line in f if not bots.search(line))
+        table = "default.bench_enriched"
+        lib.create_table(ch, table, lib.AD_CLICKS_COLUMNS + ", campaign_name String, "
+                         "campaign_budget Decimal(12, 2), ts DateTime, processed_at DateTime")
+        walls, cpus = [], []
+        for i in range(RUNS):
+            ch.query("TRUNCATE TABLE %s" % table)
+            pipe = lib.kafka_pipeline(brokers, topic, ch.url, "bench_enriched", group="adc-%s-%d" % (topic, i))
+            pipe["transforms"] = {
+                "once": {"type": "dedup", "key": "click_id", "path": os.path.join(wd, "dedup-%d" % i)},
+                "no_bots": {"type": "filter", "where": "NOT (isIPAddressInRange(ip_address, '10.0.0.0/8') "
+                                                      "OR isIPAddressInRange(ip_address, '192.168.0.0/16'))"},
+                "campaign": {"type": "enrich", "key": "ad_id", "table": "campaigns", "match": "id",
+                             "postgres": "postgresql://postgres@127.0.0.1:%d/postgres" % pport,
+                             "columns": {"campaign_name": "name", "campaign_budget": "budget"}},
+                "times": {"type": "map", "set": {"ts": "toDateTime(intDiv(timestamp_ms, 1000))",
+                                                 "processed_at": "now()"}},
+            }
+            cfg = lib.write_config(os.path.join(wd, "adclicks.yaml"), {"adc": pipe}, os.path.join(wd, "astate"))
+            w, c, _ = sluice_until(cfg, table, expected)
+            walls.append(w)
+            cpus.append(c)
+        f_wall, f_cpu = statistics.median(walls), statistics.median(cpus)
+        print("  %-34s median %.2fs  %10.0f rows/s   (%d rows kept of %d)" % (
+            "(f) sluice ad_clicks pipeline", f_wall, ROWS / f_wall, expected, ROWS), flush=True)
+        print("ad_clicks pipeline: %.0f rows/s, %.2f CPU core-seconds per 1 M rows; plain Kafka (d): "
+              "%.0f rows/s, %.2f CPU core-seconds per 1 M rows; f/d = %.2f"
+              % (ROWS / f_wall, f_cpu / (ROWS / 1e6), ROWS / plain_wall, plain_cpu / (ROWS / 1e6),
+                 plain_wall / f_wall))
+        ch.query("DROP TABLE %s" % table)
+    finally:
+        subprocess.run([pg, "destroy", "bench"], check=False)
 
 
 def bench_kafka(ch, data, wd):
@@ -174,6 +225,9 @@ def bench_kafka(ch, data, wd):
         print("sluice (kafka): %.0f rows/s, %.2f CPU core-seconds per 1 M rows, peak RSS %.0f MiB"
               % (ROWS / d_wall, statistics.median(cpus) / (ROWS / 1e6), rss / 1024))
         print("d/e (sluice Kafka vs ClickHouse Kafka engine) = %.2f" % (e_wall / d_wall))
+        if os.environ.get("BENCH_AD_CLICKS", "1") != "0":
+            print()
+            bench_ad_clicks(ch, data, wd, brokers, topic, d_wall, statistics.median(cpus))
         subprocess.run([service, "delete-topic", kname, topic], check=False, stdout=subprocess.DEVNULL)
     finally:
         subprocess.run([service, "destroy", kname], check=False)
