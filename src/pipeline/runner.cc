@@ -72,7 +72,8 @@ Status Runner::Prepare() {
     schema_ = input;
   }
   TransformContext tctx{pipeline_.name, state_dir_, &stats_,
-                        [this](PartitionId p) { return source_->PartitionName(p); }};
+                        [this](PartitionId p) { return source_->PartitionName(p); },
+                        [this] { return failed_.load(); }};
   auto chain = TransformChain::Create(pipeline_, schema_, table_, server_.timezone, tctx);
   if (!chain.ok()) return chain.status();
   transforms_ = std::move(chain.value());

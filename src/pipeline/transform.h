@@ -50,6 +50,9 @@ struct TransformContext {
   PipelineStats* stats = nullptr;  // counters (transform events, lookup latency); outlives it
   // A stable name of a source partition ("kafka:clicks/3"), for state kept per partition.
   std::function<std::string(PartitionId)> partition_name;
+  // True once the pipeline gives up (it failed, or a second stop signal): a transform waiting
+  // for a server (PostgreSQL, Redis) returns kCancelled instead of waiting on.
+  std::function<bool()> cancelled;
 };
 
 using TransformFactory =

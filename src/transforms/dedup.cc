@@ -327,7 +327,13 @@ class DedupTransform : public Transform {
         spdlog::warn("dedup {}: Redis {}: {}; waiting for it (fail_closed)", cfg_.name, cfg_.redis,
                      st.message());
       warned = true;
-      std::this_thread::sleep_for(backoff);
+      for (auto waited = std::chrono::milliseconds(0); waited < backoff;
+           waited += std::chrono::milliseconds(50)) {
+        if (ctx_.cancelled && ctx_.cancelled())
+          return Status(Code::kCancelled,
+                        "dedup " + cfg_.name + ": given up while Redis was unreachable");
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      }
       backoff = std::min(backoff * 2, std::chrono::milliseconds(10000));
     }
     if (warned) spdlog::info("dedup {}: Redis {} is back", cfg_.name, cfg_.redis);

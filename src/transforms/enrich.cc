@@ -256,7 +256,8 @@ class EnrichTransform : public Transform {
                         kt.name));
       key_ = std::move(wrapped.value());
     }
-    if (!ParseConninfo()) return InvalidArgument("postgres: not a valid libpq connection string or URI");
+    if (!ParseConninfo())
+      return InvalidArgument("postgres: not a valid libpq connection string or URI");
     std::string err;
     if (!Connect(&err)) return IoError("postgres: cannot connect to PostgreSQL: " + err);
     RETURN_IF_ERROR(Describe());
@@ -367,9 +368,9 @@ class EnrichTransform : public Transform {
       if (keep.empty()) keep.assign(rows, 1);
       keep[r] = 0;
       if (on_missing_ == OnMissing::kDeadLetter) {
-        std::string shown = s >= 0 ? slots[static_cast<size_t>(s)].key
+        std::string shown = s >= 0                            ? slots[static_cast<size_t>(s)].key
                             : (nullable_key && keys.nulls[r]) ? "NULL"
-                                                               : std::string(text.StringAt(r));
+                                                              : std::string(text.StringAt(r));
         if (shown.size() > 200) shown = shown.substr(0, 200) + "…";
         RETURN_IF_ERROR(reject(r, fmt::format("enrich {}: no row in {} with {} = {}", cfg_.name,
                                               cfg_.table, cfg_.match, shown)));
@@ -477,8 +478,7 @@ class EnrichTransform : public Transform {
     for (const auto& s : params) p.push_back(s.c_str());
     PgResult r(PQexecParams(conn_, sql.c_str(), static_cast<int>(p.size()), nullptr, p.data(),
                             nullptr, nullptr, 0));
-    if (PQresultStatus(r.get()) != PGRES_TUPLES_OK)
-      return IoError(Scrub(PQerrorMessage(conn_)));
+    if (PQresultStatus(r.get()) != PGRES_TUPLES_OK) return IoError(Scrub(PQerrorMessage(conn_)));
     return r;
   }
 
@@ -490,8 +490,8 @@ class EnrichTransform : public Transform {
       schema = cfg_.table.substr(0, dot);
       name = cfg_.table.substr(dot + 1);
     }
-    const std::string reg = schema.empty() ? QuoteIdent(name)
-                                           : QuoteIdent(schema) + "." + QuoteIdent(name);
+    const std::string reg =
+        schema.empty() ? QuoteIdent(name) : QuoteIdent(schema) + "." + QuoteIdent(name);
     auto where = Exec(
         "SELECT n.nspname, c.relname FROM pg_catalog.pg_class c "
         "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = to_regclass($1)",
@@ -520,10 +520,10 @@ class EnrichTransform : public Transform {
     std::string names;
     PGresult* r = cols.value().get();
     for (int i = 0; i < PQntuples(r); ++i) {
-      have[PQgetvalue(r, i, 0)] = PgCol{PQgetvalue(r, i, 1),
-                                        std::string_view(PQgetvalue(r, i, 2)) == "YES",
-                                        PQgetisnull(r, i, 3) ? -1 : std::atoi(PQgetvalue(r, i, 3)),
-                                        PQgetisnull(r, i, 4) ? 0 : std::atoi(PQgetvalue(r, i, 4))};
+      have[PQgetvalue(r, i, 0)] =
+          PgCol{PQgetvalue(r, i, 1), std::string_view(PQgetvalue(r, i, 2)) == "YES",
+                PQgetisnull(r, i, 3) ? -1 : std::atoi(PQgetvalue(r, i, 3)),
+                PQgetisnull(r, i, 4) ? 0 : std::atoi(PQgetvalue(r, i, 4))};
       names += (names.empty() ? "" : ", ") + std::string(PQgetvalue(r, i, 0));
     }
     std::string errors;
@@ -661,15 +661,20 @@ class EnrichTransform : public Transform {
       case ValueKind::kInt: {
         int64_t x = 0;
         std::from_chars(s.data(), s.data() + s.size(), x);
-        if (t.id == TypeId::kInt16) v->AppendFixed(static_cast<int16_t>(x));
-        else if (t.id == TypeId::kInt32) v->AppendFixed(static_cast<int32_t>(x));
-        else v->AppendFixed(x);
+        if (t.id == TypeId::kInt16)
+          v->AppendFixed(static_cast<int16_t>(x));
+        else if (t.id == TypeId::kInt32)
+          v->AppendFixed(static_cast<int32_t>(x));
+        else
+          v->AppendFixed(x);
         break;
       }
       case ValueKind::kFloat:
         if (!ParseDouble(s, &d)) d = 0;
-        if (t.id == TypeId::kFloat32) v->AppendFixed(static_cast<float>(d));
-        else v->AppendFixed(d);
+        if (t.id == TypeId::kFloat32)
+          v->AppendFixed(static_cast<float>(d));
+        else
+          v->AppendFixed(d);
         break;
       case ValueKind::kDecimal: {
         // PostgreSQL prints exactly `scale` fractional digits for numeric(p, s); "NaN" → 0.
@@ -678,8 +683,10 @@ class EnrichTransform : public Transform {
         uint32_t frac = 0;
         bool in_frac = false;
         for (char ch : s) {
-          if (ch == '-') neg = true;
-          else if (ch == '.') in_frac = true;
+          if (ch == '-')
+            neg = true;
+          else if (ch == '.')
+            in_frac = true;
           else if (ch >= '0' && ch <= '9') {
             if (in_frac && frac >= o.scale) continue;
             x = x * 10 + (ch - '0');
@@ -688,8 +695,10 @@ class EnrichTransform : public Transform {
         }
         for (; frac < o.scale; ++frac) x *= 10;
         if (neg) x = -x;
-        if (t.value_width() == 4) v->AppendFixed(static_cast<int32_t>(x));
-        else v->AppendFixed(x);
+        if (t.value_width() == 4)
+          v->AppendFixed(static_cast<int32_t>(x));
+        else
+          v->AppendFixed(x);
         break;
       }
       case ValueKind::kString:
@@ -761,10 +770,9 @@ class EnrichTransform : public Transform {
         if (PQresultStatus(r.get()) == PGRES_TUPLES_OK) {
           Collect(r.get(), found);
           if (failures > 0)
-            spdlog::info("enrich {}: PostgreSQL answers again after {:.1f}s ({} failed attempts)",
-                         cfg_.name,
-                         std::chrono::duration<double>(Clock::now() - outage_start).count(),
-                         failures);
+            spdlog::info(
+                "enrich {}: PostgreSQL answers again after {:.1f}s ({} failed attempts)", cfg_.name,
+                std::chrono::duration<double>(Clock::now() - outage_start).count(), failures);
           return Status::Ok();
         }
         err = Scrub(PQerrorMessage(conn_));
@@ -789,7 +797,14 @@ class EnrichTransform : public Transform {
                         cfg_.table, err);
         logged = err;
       }
-      std::this_thread::sleep_for(backoff);
+      // Wait for the next attempt, unless the pipeline gives up (a second stop signal).
+      for (auto waited = std::chrono::milliseconds(0); waited < backoff;
+           waited += std::chrono::milliseconds(50)) {
+        if (ctx_.cancelled && ctx_.cancelled())
+          return Status(Code::kCancelled,
+                        "enrich " + cfg_.name + ": given up while PostgreSQL was unreachable");
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      }
       backoff = std::min(backoff * 2, kMaxBackoff);
     }
   }
@@ -797,9 +812,9 @@ class EnrichTransform : public Transform {
   void Collect(PGresult* r, std::unordered_map<std::string, EntryPtr>* found) const {
     for (int i = 0; i < PQntuples(r); ++i) {
       if (PQgetisnull(r, i, 0)) continue;
-      auto key = Canonical(match_kind_, match_lo_, match_hi_,
-                           std::string_view(PQgetvalue(r, i, 0),
-                                            static_cast<size_t>(PQgetlength(r, i, 0))));
+      auto key = Canonical(
+          match_kind_, match_lo_, match_hi_,
+          std::string_view(PQgetvalue(r, i, 0), static_cast<size_t>(PQgetlength(r, i, 0))));
       if (!key || found->count(*key)) continue;  // several rows: the first wins
       auto e = std::make_shared<Entry>();
       for (size_t k = 0; k < outs_.size(); ++k)
