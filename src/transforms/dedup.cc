@@ -88,6 +88,12 @@ class DedupTransform : public Transform {
     rocksdb::Options options;
     options.create_if_missing = true;
     options.max_open_files = 256;
+    // Almost every lookup is a miss (a new key): bloom filters answer those without reading
+    // data blocks; a small block cache bounds memory.
+    options.OptimizeForPointLookup(32);
+    options.memtable_whole_key_filtering = true;
+    options.memtable_prefix_bloom_size_ratio = 0.1;
+    options.write_buffer_size = 32 << 20;
     // The window (plus a margin) as TTL: compaction drops expired keys, bounding the state.
     const int32_t ttl = static_cast<int32_t>(cfg_.window_ms / 1000 + 60);
     rocksdb::DBWithTTL* db = nullptr;
