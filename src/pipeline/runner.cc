@@ -8,6 +8,8 @@
 #include <thread>
 #include <unordered_set>
 
+#include "clickhouse/sql.h"
+
 namespace sluice {
 
 std::string DecodeErrorPaths(const std::string& pipeline, const std::string& message) {
@@ -71,9 +73,15 @@ Status Runner::Prepare() {
     }
     schema_ = input;
   }
-  TransformContext tctx{pipeline_.name, state_dir_, &stats_,
+  TransformContext tctx{pipeline_.name,
+                        state_dir_,
+                        &stats_,
                         [this](PartitionId p) { return source_->PartitionName(p); },
-                        [this] { return failed_.load(); }};
+                        [this] { return failed_.load(); },
+                        table_,
+                        [this](const std::string& column, const std::vector<std::string>& values) {
+                          return ExistingInTable(column, values);
+                        }};
   auto chain = TransformChain::Create(pipeline_, schema_, table_, server_.timezone, tctx);
   if (!chain.ok()) return chain.status();
   transforms_ = std::move(chain.value());
@@ -136,6 +144,30 @@ Status Runner::Prepare() {
       *client_, wo, dead_letter_, stats_, [this](const Block& b) { return OnAck(b); },
       [this](PartitionId p) { return LabelOf(p); });
   return Status::Ok();
+}
+
+Result<std::vector<std::string>> Runner::ExistingInTable(const std::string& column,
+                                                         const std::vector<std::string>& values) {
+  std::vector<std::string> found;
+  const std::string col = QuoteIdentifier(column);
+  // Chunks keep the URL (the query travels in it) well under the server's limit.
+  for (size_t from = 0; from < values.size(); from += 100) {
+    std::string list;
+    for (size_t i = from; i < std::min(values.size(), from + 100); ++i)
+      list += (list.empty() ? "" : ",") + QuoteString(values[i]);
+    ASSIGN_OR_RETURN(std::string out,
+                     client_->Query(fmt::format(
+                         "SELECT DISTINCT toString({}) FROM {}.{} WHERE toString({}) IN ({}) "
+                         "FORMAT TabSeparatedRaw",
+                         col, QuoteIdentifier(pipeline_.sink.database),
+                         QuoteIdentifier(pipeline_.sink.table), col, list)));
+    for (size_t b = 0; b < out.size();) {
+      const size_t e = std::min(out.find('\n', b), out.size());
+      if (e > b) found.push_back(out.substr(b, e - b));
+      b = e + 1;
+    }
+  }
+  return found;
 }
 
 SourceLabel Runner::LabelOf(PartitionId p) const {

@@ -91,6 +91,9 @@ class Runner {
   Status DecodeLines(JsonReader& reader, const Piece& piece, Block& block);
   Status DecodeRecords(JsonReader& reader, const Piece& piece, Block& block);
   SourceLabel LabelOf(PartitionId p) const;
+  // Which of `values` are in the table's column `column` (as text): for dedup after a crash.
+  Result<std::vector<std::string>> ExistingInTable(const std::string& column,
+                                                   const std::vector<std::string>& values);
   void SetFailure(const Status& st);
 
   const PipelineConfig& pipeline_;

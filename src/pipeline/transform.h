@@ -53,6 +53,12 @@ struct TransformContext {
   // True once the pipeline gives up (it failed, or a second stop signal): a transform waiting
   // for a server (PostgreSQL, Redis) returns kCancelled instead of waiting on.
   std::function<bool()> cancelled;
+  // The target table's columns, and which of `values` already are in its column `column`
+  // (compared as toString(column)); for dedup's check after a crash.
+  SchemaPtr table;
+  std::function<Result<std::vector<std::string>>(const std::string& column,
+                                                 const std::vector<std::string>& values)>
+      existing_in_table;
 };
 
 using TransformFactory =

@@ -77,6 +77,12 @@ class DedupTransform : public Transform {
       return InvalidArgument(fmt::format(
           "key: expected a value (String, number, UUID, date…), got {}", key_->type()->name));
     if (cfg_.store == "redis") return PrepareRedis(input);
+    // A key that is a column of the table can be looked up there after a crash (see Apply).
+    if (ctx_.table && ctx_.existing_in_table && ctx_.table->IndexOf(cfg_.key) >= 0 &&
+        input->IndexOf(cfg_.key) >= 0) {
+      auto text = Expr::Compile("toString(" + cfg_.key + ")", input);
+      if (text.ok()) key_text_ = std::move(text.value());
+    }
     if (cfg_.store != "rocksdb")
       return InvalidArgument(
           fmt::format("store: '{}' is not available yet; use rocksdb", cfg_.store));
@@ -144,37 +150,62 @@ class DedupTransform : public Transform {
     }
     std::vector<uint8_t> keep(block.rows(), 1);
     auto firsts = std::make_shared<std::vector<std::string>>();
+    std::vector<size_t> uncertain;  // first events read again after a crash
     uint64_t duplicates = 0;
     const int64_t now = NowMs();
+    std::vector<std::string> positions(block.rows());
+    for (size_t r = 0; r < block.rows(); ++r)
+      if (has_key[r]) positions[r] = fmt::format("{}", block.origin(r).position.value);
     {
       // The lookup and the decision under one lock, which MakeDurable also takes to retire keys
       // from memory after writing them: a key is always either in flight or durable here.
       std::lock_guard lock(mu_);
       std::vector<std::string> values;
       std::vector<rocksdb::Status> found = db_->MultiGet(rocksdb::ReadOptions(), lookups, &values);
-      std::vector<uint8_t> seen_durably(block.rows(), 0);
+      std::vector<const std::string*> stored(block.rows(), nullptr);
       for (size_t i = 0; i < found.size(); ++i) {
         if (found[i].IsNotFound()) continue;
         if (!found[i].ok())
           return IoError(
               fmt::format("dedup {}: reading {}: {}", cfg_.name, path_, found[i].ToString()));
-        int64_t first_ms = 0;
-        // (DBWithTTL may leave its own 4-byte timestamp after our 8 bytes.)
-        if (values[i].size() >= sizeof first_ms)
-          std::memcpy(&first_ms, values[i].data(), sizeof first_ms);
-        if (now - first_ms < cfg_.window_ms) seen_durably[lookup_rows[i]] = 1;
+        if (Decode(values[i]).first_ms > now - cfg_.window_ms) stored[lookup_rows[i]] = &values[i];
       }
+      rocksdb::WriteBatch pending;
       for (size_t r = 0; r < block.rows(); ++r) {
         if (!has_key[r]) continue;
-        if (seen_durably[r] || in_flight_.count(full[r])) {
+        bool duplicate = in_flight_.count(full[r]) > 0;
+        if (!duplicate && stored[r] != nullptr) {
+          const Stored st = Decode(*stored[r]);
+          // Pending and not ours: a previous process claimed it and died before ClickHouse
+          // confirmed. Its own first event read again is uncertain (ClickHouse may hold it);
+          // anything else is a copy.
+          if (st.durable || st.position != positions[r]) {
+            duplicate = true;
+          } else {
+            uncertain.push_back(r);
+            in_flight_.emplace(full[r], now);
+            continue;
+          }
+        }
+        if (duplicate) {
           keep[r] = 0;
           ++duplicates;
           continue;
         }
         in_flight_.emplace(full[r], now);
+        pending.Put(full[r], Encode(now, false, positions[r]));
         firsts->push_back(full[r]);
       }
+      // Claimed before the INSERT (no fsync: it only has to outlive this process), so that a
+      // restarted process can tell its first event from a copy.
+      if (pending.Count() > 0) {
+        rocksdb::Status st = db_->Write(rocksdb::WriteOptions(), &pending);
+        if (!st.ok())
+          return IoError(fmt::format("dedup {}: writing {}: {}", cfg_.name, path_, st.ToString()));
+      }
     }
+    if (!uncertain.empty())
+      RETURN_IF_ERROR(Resolve(block, full, uncertain, &keep, firsts.get(), now));
     if (ctx_.stats) {
       ctx_.stats->transform_events.Add(cfg_.name + "/duplicate", duplicates);
       ctx_.stats->transform_events.Add(cfg_.name + "/first", firsts->size());
@@ -353,11 +384,70 @@ class DedupTransform : public Transform {
     return Status::Ok();
   }
 
+  // Stored value: first seen (ms, 8 bytes), durable (1 byte), position length (4), position.
+  struct Stored {
+    int64_t first_ms = 0;
+    bool durable = false;
+    std::string position;
+  };
+  static std::string Encode(int64_t first_ms, bool durable, const std::string& position) {
+    std::string v(13 + position.size(), '\0');
+    const uint32_t n = static_cast<uint32_t>(position.size());
+    std::memcpy(v.data(), &first_ms, 8);
+    v[8] = durable ? 1 : 0;
+    std::memcpy(v.data() + 9, &n, 4);
+    std::memcpy(v.data() + 13, position.data(), n);
+    return v;
+  }
+  static Stored Decode(const std::string& v) {
+    Stored s;
+    if (v.size() < 13) return s;  // unreadable: treated as expired
+    uint32_t n = 0;
+    std::memcpy(&s.first_ms, v.data(), 8);
+    s.durable = v[8] != 0;
+    std::memcpy(&n, v.data() + 9, 4);
+    if (13 + size_t{n} <= v.size()) s.position.assign(v.data() + 13, n);
+    return s;
+  }
+
+  // Rows whose key a crashed process claimed at the same position: asks ClickHouse whether the
+  // row is there (key column of the table), drops those that are, and keeps the others as first
+  // events. Without a key column to ask, they are kept (at-least-once).
+  Status Resolve(const Block& block, const std::vector<std::string>& full,
+                 const std::vector<size_t>& rows, std::vector<uint8_t>* keep,
+                 std::vector<std::string>* firsts, int64_t now) {
+    std::vector<std::string> inserted;
+    if (key_text_) {
+      ASSIGN_OR_RETURN(Column text, key_text_->Evaluate(block));
+      std::vector<std::string> ask;
+      for (size_t r : rows) ask.emplace_back(text.StringAt(r));
+      auto found = ctx_.existing_in_table(cfg_.key, ask);
+      if (!found.ok()) return found.status().Context("dedup " + cfg_.name + ": checking the table");
+      std::unordered_map<std::string, bool> in_table;
+      for (auto& f : found.value()) in_table[f] = true;
+      for (size_t i = 0; i < rows.size(); ++i)
+        if (in_table.count(ask[i])) inserted.push_back(full[rows[i]]);
+    }
+    std::unordered_map<std::string, bool> is_inserted;
+    for (const auto& k : inserted) is_inserted[k] = true;
+    uint64_t dropped = 0;
+    for (size_t r : rows) {
+      if (is_inserted.count(full[r])) {
+        (*keep)[r] = 0;
+        ++dropped;
+      } else {
+        firsts->push_back(full[r]);
+      }
+    }
+    if (ctx_.stats) ctx_.stats->transform_events.Add(cfg_.name + "/already_inserted", dropped);
+    // Those already in the table become durable now; the others when their batch is confirmed.
+    if (!inserted.empty()) MakeDurable(inserted, now);
+    return Status::Ok();
+  }
+
   void MakeDurable(const std::vector<std::string>& keys, int64_t first_ms) {
     rocksdb::WriteBatch batch;
-    char value[sizeof first_ms];
-    std::memcpy(value, &first_ms, sizeof first_ms);
-    for (const auto& k : keys) batch.Put(k, rocksdb::Slice(value, sizeof value));
+    for (const auto& k : keys) batch.Put(k, Encode(first_ms, true, {}));
     rocksdb::WriteOptions wo;
     wo.sync = true;
     std::lock_guard lock(mu_);
@@ -373,6 +463,7 @@ class DedupTransform : public Transform {
   const TransformConfig& cfg_;
   TransformContext ctx_;
   std::unique_ptr<Expr> key_;
+  std::unique_ptr<Expr> key_text_;  // toString(key) when the key is a column of the table
   std::string path_;
   rocksdb::DB* db_ = nullptr;
   std::mutex mu_;
