@@ -1,15 +1,17 @@
 // Status and Result<T>: the error currency at every component edge.
 //
 // A Status is either OK or carries a Code and a human-readable message. Result<T> holds a T or a
-// non-OK Status. Both are [[nodiscard]]: an ignored error is a compile-time warning (-Werror in CI).
-// Thread-safety: values; no shared state.
+// non-OK Status. Both are [[nodiscard]]: an ignored error is a compile-time warning (-Werror in
+// CI). Thread-safety: values; no shared state.
 #pragma once
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <variant>
 
@@ -56,10 +58,30 @@ class [[nodiscard]] Status {
   std::shared_ptr<const std::string> message_;
 };
 
-inline Status InvalidArgument(std::string m) { return {Code::kInvalidArgument, std::move(m)}; }
-inline Status NotFound(std::string m) { return {Code::kNotFound, std::move(m)}; }
-inline Status IoError(std::string m) { return {Code::kIo, std::move(m)}; }
-inline Status Internal(std::string m) { return {Code::kInternal, std::move(m)}; }
+inline Status InvalidArgument(std::string m) {
+  return {Code::kInvalidArgument, std::move(m)};
+}
+inline Status NotFound(std::string m) {
+  return {Code::kNotFound, std::move(m)};
+}
+inline Status IoError(std::string m) {
+  return {Code::kIo, std::move(m)};
+}
+inline Status Internal(std::string m) {
+  return {Code::kInternal, std::move(m)};
+}
+
+// `text` with `prefix` put before each of its lines: one problem per line gets its config path.
+inline std::string PrefixEachLine(std::string_view prefix, std::string_view text) {
+  std::string out;
+  for (size_t b = 0; b < text.size();) {
+    const size_t e = std::min(text.find('\n', b), text.size());
+    if (!out.empty()) out += '\n';
+    out.append(prefix).append(text.substr(b, e - b));
+    b = e + 1;
+  }
+  return out;
+}
 
 template <typename T>
 class [[nodiscard]] Result {
@@ -86,7 +108,8 @@ class [[nodiscard]] Result {
  private:
   T& Checked() {
     if (!ok()) {
-      std::fprintf(stderr, "Result::value() on error: %s\n", std::get<Status>(v_).message().c_str());
+      std::fprintf(stderr, "Result::value() on error: %s\n",
+                   std::get<Status>(v_).message().c_str());
       std::abort();
     }
     return std::get<T>(v_);
@@ -98,17 +121,16 @@ class [[nodiscard]] Result {
 #define SLUICE_CONCAT(a, b) SLUICE_CONCAT_INNER(a, b)
 
 // Returns the Status from the enclosing function if `expr` is not OK.
-#define RETURN_IF_ERROR(expr)              \
-  do {                                     \
-    ::sluice::Status _st = (expr);         \
-    if (!_st.ok()) return _st;             \
+#define RETURN_IF_ERROR(expr)      \
+  do {                             \
+    ::sluice::Status _st = (expr); \
+    if (!_st.ok()) return _st;     \
   } while (0)
 
 // `ASSIGN_OR_RETURN(auto x, F())` — unwraps a Result or returns its Status.
-#define ASSIGN_OR_RETURN(lhs, expr)                                  \
-  auto SLUICE_CONCAT(_res_, __LINE__) = (expr);                      \
-  if (!SLUICE_CONCAT(_res_, __LINE__).ok())                          \
-    return SLUICE_CONCAT(_res_, __LINE__).status();                  \
+#define ASSIGN_OR_RETURN(lhs, expr)                                                         \
+  auto SLUICE_CONCAT(_res_, __LINE__) = (expr);                                             \
+  if (!SLUICE_CONCAT(_res_, __LINE__).ok()) return SLUICE_CONCAT(_res_, __LINE__).status(); \
   lhs = std::move(SLUICE_CONCAT(_res_, __LINE__)).value()
 
 // A broken invariant: abort loudly with where and why.

@@ -13,14 +13,7 @@
 namespace sluice {
 
 std::string DecodeErrorPaths(const std::string& pipeline, const std::string& message) {
-  std::string out;
-  for (size_t b = 0; b < message.size();) {
-    const size_t e = std::min(message.find('\n', b), message.size());
-    out += fmt::format("{}pipelines.{}.decode.{}", out.empty() ? "" : "\n", pipeline,
-                       message.substr(b, e - b));
-    b = e + 1;
-  }
-  return out;
+  return PrefixEachLine(fmt::format("pipelines.{}.decode.", pipeline), message);
 }
 
 HttpEndpoint EndpointOf(const SinkConfig& sink) {

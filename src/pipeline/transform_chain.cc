@@ -143,14 +143,8 @@ Result<std::unique_ptr<TransformChain>> TransformChain::Create(const PipelineCon
     auto step = factory->second(tc, context);
     auto out = step->Prepare(schema);
     if (!out.ok()) {
-      // A step's message may hold several lines (one per key): prefix each with the path.
-      std::string message = out.status().message();
-      for (size_t b = 0; b <= message.size();) {
-        size_t e = message.find('\n', b);
-        if (e == std::string::npos) e = message.size();
-        errors += fmt::format("{}.{}\n", path, message.substr(b, e - b));
-        b = e + 1;
-      }
+      // A step's message may hold several lines (one per key): each gets the path.
+      errors += PrefixEachLine(path + ".", out.status().message()) + "\n";
       continue;
     }
     schema = out.value();

@@ -58,6 +58,25 @@ bool KeyBytes(const Column& col, const DataType& t, size_t row, std::string* out
   return true;
 }
 
+// Stable partition names ("kafka:clicks/3") of one block's rows, asked once per partition.
+class PartitionNames {
+ public:
+  explicit PartitionNames(const TransformContext& ctx) : ctx_(ctx) {}
+  const std::string& Of(PartitionId p) {
+    auto it = names_.find(p.value);
+    if (it == names_.end())
+      it = names_
+               .emplace(p.value,
+                        ctx_.partition_name ? ctx_.partition_name(p) : std::to_string(p.value))
+               .first;
+    return it->second;
+  }
+
+ private:
+  const TransformContext& ctx_;
+  std::unordered_map<uint32_t, std::string> names_;
+};
+
 class DedupTransform : public Transform {
  public:
   DedupTransform(const TransformConfig& cfg, const TransformContext& ctx) : cfg_(cfg), ctx_(ctx) {}
@@ -128,17 +147,10 @@ class DedupTransform : public Transform {
     // Full keys: "<partition>\x1f<key bytes>".
     std::vector<std::string> full(block.rows());
     std::vector<uint8_t> has_key(block.rows(), 0);
-    std::unordered_map<uint32_t, std::string> prefixes;
+    PartitionNames names(ctx_);
     for (size_t r = 0; r < block.rows(); ++r) {
-      const uint32_t p = block.origin(r).partition.value;
-      auto it = prefixes.find(p);
-      if (it == prefixes.end())
-        it = prefixes
-                 .emplace(p, (ctx_.partition_name ? ctx_.partition_name(block.origin(r).partition)
-                                                  : std::to_string(p)) +
-                                 '\x1f')
-                 .first;
-      full[r] = it->second;
+      full[r] = names.Of(block.origin(r).partition);
+      full[r] += '\x1f';
       has_key[r] = KeyBytes(col, type, r, &full[r]);
     }
     std::vector<rocksdb::Slice> lookups;
@@ -331,19 +343,13 @@ class DedupTransform : public Transform {
   Status ApplyRedis(Block& block, const Column& col, const DataType& type) {
     std::vector<std::string> keys, values;
     std::vector<size_t> rows;
-    std::unordered_map<uint32_t, std::string> names;
+    PartitionNames names(ctx_);
     for (size_t r = 0; r < block.rows(); ++r) {
       std::string k = prefix_;
       if (!KeyBytes(col, type, r, &k)) continue;
-      const PartitionId p = block.origin(r).partition;
-      auto it = names.find(p.value);
-      if (it == names.end())
-        it = names
-                 .emplace(p.value,
-                          ctx_.partition_name ? ctx_.partition_name(p) : std::to_string(p.value))
-                 .first;
       keys.push_back(std::move(k));
-      values.push_back(fmt::format("{}@{}", it->second, block.origin(r).position.value));
+      values.push_back(fmt::format("{}@{}", names.Of(block.origin(r).partition),
+                                   block.origin(r).position.value));
       rows.push_back(r);
     }
     std::vector<uint8_t> keep(block.rows(), 1);
