@@ -33,7 +33,10 @@ SchemaPtr AdClicksSchema() {
 }
 
 // Rows shaped like examples/quickstart/generate.py's, built here so the benchmark needs no file.
-std::shared_ptr<std::string> AdClickLines(size_t n, std::vector<size_t>* starts) {
+// `compact` is the W1 shape `make bench` ingests (--compact: naive DateTime text, at most one
+// tag, a referrer that is sometimes absent, no nested object).
+std::shared_ptr<std::string> AdClickLines(size_t n, std::vector<size_t>* starts,
+                                          bool compact = false) {
   std::mt19937_64 rng(2);
   const char* devices[] = {"desktop", "mobile", "tablet"};
   auto out = std::make_shared<std::string>();
@@ -41,7 +44,31 @@ std::shared_ptr<std::string> AdClickLines(size_t n, std::vector<size_t>* starts)
   for (size_t i = 0; i < n; ++i) {
     starts->push_back(out->size());
     const uint64_t a = rng(), b = rng();
-    int len = std::snprintf(
+    int len;
+    if (compact) {
+      const char* tags[] = {"", "\"video\"", "\"promo\""};
+      const char* refs[] = {"", ",\"referrer\":\"news.example.com\"",
+                            ",\"referrer\":\"social.example.net\""};
+      len = std::snprintf(
+          buf, sizeof buf,
+          "{\"click_id\":\"%08x-%04x-4%03x-8%03x-%012llx\",\"user_id\":%llu,\"ad_id\":%llu,"
+          "\"timestamp_ms\":%llu,\"ip_address\":\"%llu.%llu.%llu.%llu\",\"event_time\":"
+          "\"2023-11-14 22:%02llu:%02llu\",\"device\":\"%s\",\"price\":%llu.%04llu,\"tags\":[%s]%s}\n",
+          static_cast<unsigned>(a), static_cast<unsigned>(a >> 32) & 0xffff,
+          static_cast<unsigned>(a >> 48) & 0xfff, static_cast<unsigned>(b) & 0xfff,
+          static_cast<unsigned long long>(b >> 16), static_cast<unsigned long long>(rng() % 5000000),
+          static_cast<unsigned long long>(rng() % 20000),
+          static_cast<unsigned long long>(1700000000000ULL + i * 37),
+          static_cast<unsigned long long>(rng() % 223 + 1),
+          static_cast<unsigned long long>(rng() % 256), static_cast<unsigned long long>(rng() % 256),
+          static_cast<unsigned long long>(rng() % 254 + 1),
+          static_cast<unsigned long long>(rng() % 60), static_cast<unsigned long long>(rng() % 60),
+          devices[rng() % 3], static_cast<unsigned long long>(rng() % 50),
+          static_cast<unsigned long long>(rng() % 10000), tags[rng() % 3], refs[rng() % 3]);
+      out->append(buf, static_cast<size_t>(len));
+      continue;
+    }
+    len = std::snprintf(
         buf, sizeof buf,
         "{\"click_id\":\"%08x-%04x-4%03x-8%03x-%012llx\",\"user_id\":%llu,\"ad_id\":%llu,"
         "\"timestamp_ms\":%llu,\"ip_address\":\"%llu.%llu.%llu.%llu\",\"event_time\":"
@@ -76,10 +103,11 @@ Status DecodeAll(JsonReader& reader, const std::shared_ptr<std::string>& lines,
   return Status::Ok();
 }
 
+// state.range(0): 1 = the W1 shape (compact), 0 = the full seed-002 shape.
 void BM_JsonReader(benchmark::State& state) {
   const size_t n = 100000;
   std::vector<size_t> starts;
-  auto lines = AdClickLines(n, &starts);
+  auto lines = AdClickLines(n, &starts, state.range(0) == 1);
   auto schema = AdClicksSchema();
   auto reader = JsonReader::Create(schema, {}).value();
   for (auto _ : state) {
@@ -91,7 +119,7 @@ void BM_JsonReader(benchmark::State& state) {
   state.SetItemsProcessed(static_cast<int64_t>(state.iterations() * n));
   state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * starts[n]));
 }
-BENCHMARK(BM_JsonReader)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_JsonReader)->Arg(0)->Arg(1)->ArgName("w1")->Unit(benchmark::kMillisecond);
 
 void BM_NativeEncoder(benchmark::State& state) {
   const size_t n = 100000;

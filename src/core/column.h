@@ -18,6 +18,7 @@
 #include <string_view>
 #include <vector>
 
+#include "core/bytes.h"
 #include "core/types.h"
 
 namespace sluice {
@@ -53,15 +54,9 @@ class Column {
 
   template <typename T>
   void AppendFixed(T v) {
-    // insert() copies the bytes in one call; resize() would call memset to zero them first.
-    uint8_t bytes[sizeof(T)];
-    std::memcpy(bytes, &v, sizeof(T));
-    data.insert(data.end(), bytes, bytes + sizeof(T));
+    data.AppendValue(v);
   }
-  void AppendBytes(const void* p, size_t n) {
-    const auto* b = static_cast<const uint8_t*>(p);
-    data.insert(data.end(), b, b + n);
-  }
+  void AppendBytes(const void* p, size_t n) { data.Append(p, n); }
   void AppendString(std::string_view s) {
     AppendBytes(s.data(), s.size());
     offsets.push_back(data.size());
@@ -77,7 +72,7 @@ class Column {
     return v;
   }
 
-  std::vector<uint8_t> data;
+  Bytes data;
   std::vector<uint64_t> offsets;
   std::vector<uint8_t> nulls;
   std::vector<Column> children;

@@ -11,6 +11,10 @@
 #include <limits>
 #include <unordered_map>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #include "formats/native_writer.h"
 #include "formats/value_parse.h"
 
@@ -31,18 +35,51 @@ struct PathNode {
   std::unordered_map<std::string, std::unique_ptr<PathNode>, StringHash, std::equal_to<>> children;
   // The children again, in the order fields arrived last time: rows of one stream nearly always
   // list their fields in the same order, so the next key is usually the predicted one.
-  mutable std::vector<std::pair<std::string_view, const PathNode*>> order;
+  mutable std::vector<const PathNode*> order;
   mutable size_t next = 0;
+  // This node's own key followed by the closing quote, padded, for comparing a key in place in
+  // the input (probe_len = 0: the key is too long or has characters that JSON would escape).
+  std::string key;
+  alignas(16) char probe[16] = {};
+  int probe_len = 0;
 
-  const PathNode* Find(std::string_view key) const {
-    if (next < order.size() && order[next].first == key) return order[next++].second;
-    auto it = children.find(key);
+  void SetKey(std::string_view k) {
+    key = std::string(k);
+    const bool plain = k.find_first_of("\\\"") == std::string_view::npos &&
+                       std::all_of(k.begin(), k.end(), [](char c) { return static_cast<unsigned char>(c) >= 0x20; });
+    if (plain && k.size() + 1 <= sizeof probe) {
+      std::memcpy(probe, k.data(), k.size());
+      probe[k.size()] = '"';
+      probe_len = static_cast<int>(k.size() + 1);
+    }
+  }
+  // True if the key whose text starts at `raw` (just after its opening quote) is this node's key,
+  // written without escapes. REQUIRES 16 readable bytes at raw (the input's padding guarantees it).
+  bool IsKeyAt(const char* raw) const {
+#if defined(__SSE2__)
+    if (probe_len > 0) {
+      const __m128i in = _mm_loadu_si128(reinterpret_cast<const __m128i*>(raw));
+      const __m128i want = _mm_load_si128(reinterpret_cast<const __m128i*>(probe));
+      const unsigned eq = static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(in, want)));
+      const unsigned need = (1u << probe_len) - 1;
+      return (eq & need) == need;
+    }
+#endif
+    return std::memcmp(raw, key.data(), key.size()) == 0 && raw[key.size()] == '"';
+  }
+  // The child whose key starts at `raw` if it is the predicted one, else nullptr.
+  const PathNode* Predicted(const char* raw) const {
+    if (next < order.size() && order[next]->IsKeyAt(raw)) return order[next++];
+    return nullptr;
+  }
+  const PathNode* Find(std::string_view k) const {
+    auto it = children.find(k);
     if (it == children.end()) return nullptr;
     // Learn the order: remember this child at the predicted slot.
     if (next < order.size())
-      order[next] = {it->first, it->second.get()};
+      order[next] = it->second.get();
     else if (order.size() < 4 * children.size() + 16)
-      order.emplace_back(it->first, it->second.get());
+      order.push_back(it->second.get());
     ++next;
     return it->second.get();
   }
@@ -58,15 +95,19 @@ bool PlainKey(ond::field& field, std::string_view* key) {
   return true;
 }
 
-void InsertPath(PathNode& node, std::string_view path, int column) {
-  auto& literal = node.children[std::string(path)];
-  if (!literal) literal = std::make_unique<PathNode>();
-  literal->column = column;
-  for (size_t dot = path.find('.'); dot != std::string_view::npos; dot = path.find('.', dot + 1)) {
-    auto& prefix = node.children[std::string(path.substr(0, dot))];
-    if (!prefix) prefix = std::make_unique<PathNode>();
-    InsertPath(*prefix, path.substr(dot + 1), column);
+PathNode& Child(PathNode& node, std::string_view key) {
+  auto& child = node.children[std::string(key)];
+  if (!child) {
+    child = std::make_unique<PathNode>();
+    child->SetKey(key);
   }
+  return *child;
+}
+
+void InsertPath(PathNode& node, std::string_view path, int column) {
+  Child(node, path).column = column;
+  for (size_t dot = path.find('.'); dot != std::string_view::npos; dot = path.find('.', dot + 1))
+    InsertPath(Child(node, path.substr(0, dot)), path.substr(dot + 1), column);
 }
 
 std::string_view Trim(std::string_view s) {
@@ -74,6 +115,93 @@ std::string_view Trim(std::string_view s) {
     s.remove_suffix(1);
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
   return s;
+}
+
+// How a column's value is read on the fast path, resolved once per column at Create: the usual
+// JSON shape for its type, read in place (no unescaping copy) and without dispatching on the type
+// again per value. Any other shape goes through Convert, the general path.
+enum class Fast : uint8_t {
+  kNone,
+  kUInt,            // (U)Int* from a JSON integer, range-checked
+  kInt,
+  kFloat64,
+  kString,          // String from a string without escapes
+  kUuid,
+  kDateTime,        // DateTime from date/time text
+  kEnum,            // Enum8/16 from a label
+  kDecimal,         // Decimal from a number, parsed exactly from its text
+  kNullableString,  // Nullable(String) from a string
+  kArrayOfString,   // Array(String) from an array of strings
+};
+
+struct FastPlan {
+  Fast kind = Fast::kNone;
+  uint8_t width = 0;  // bytes per stored value
+  int64_t min = 0;    // integer range
+  uint64_t max = 0;
+  const date::time_zone* zone = nullptr;
+  const DataType* type = nullptr;  // the storage type
+};
+
+FastPlan PlanFor(const DataType& type, const TimeZones& zones) {
+  const DataType& t = type.storage();
+  FastPlan p;
+  p.type = &t;
+  p.width = static_cast<uint8_t>(t.value_width());
+  switch (t.id) {
+    case TypeId::kUInt8: case TypeId::kUInt16: case TypeId::kUInt32: case TypeId::kUInt64:
+      p.kind = Fast::kUInt;
+      p.max = p.width == 8 ? UINT64_MAX : (uint64_t{1} << (8 * p.width)) - 1;
+      break;
+    case TypeId::kInt8: case TypeId::kInt16: case TypeId::kInt32: case TypeId::kInt64:
+      p.kind = Fast::kInt;
+      p.max = p.width == 8 ? INT64_MAX : (uint64_t{1} << (8 * p.width - 1)) - 1;
+      p.min = -static_cast<int64_t>(p.max) - 1;
+      break;
+    case TypeId::kFloat64: p.kind = Fast::kFloat64; break;
+    case TypeId::kString: p.kind = Fast::kString; break;
+    case TypeId::kUUID: p.kind = Fast::kUuid; break;
+    case TypeId::kDateTime:
+      p.kind = Fast::kDateTime;
+      p.zone = zones.For(t);
+      break;
+    case TypeId::kEnum8: case TypeId::kEnum16: p.kind = Fast::kEnum; break;
+    case TypeId::kDecimal: p.kind = Fast::kDecimal; break;
+    case TypeId::kNullable:
+      if (t.children[0]->id == TypeId::kString) p.kind = Fast::kNullableString;
+      break;
+    case TypeId::kArray:
+      if (t.children[0]->storage().id == TypeId::kString) p.kind = Fast::kArrayOfString;
+      break;
+    default:
+      break;
+  }
+  return p;
+}
+
+// The text of a JSON string value as it is written, when it has no escape sequence (the norm):
+// no copy, no unescaping, and the value stays unconsumed. False for anything else.
+bool RawString(ond::value& v, std::string_view* out) {
+  std::string_view tok = v.raw_json_token();  // up to the next structural character
+  while (tok.size() >= 2 && tok.back() != '"') {
+    const char c = tok.back();
+    if (c != ' ' && c != '\t' && c != '\n' && c != '\r') return false;
+    tok.remove_suffix(1);
+  }
+  if (tok.size() < 2 || tok.front() != '"') return false;
+  tok = tok.substr(1, tok.size() - 2);
+  if (std::memchr(tok.data(), '\\', tok.size()) != nullptr) return false;
+  *out = tok;
+  return true;
+}
+
+void PutUnsigned(Column& col, uint8_t width, uint64_t x) {
+  switch (width) {
+    case 1: col.AppendFixed(static_cast<uint8_t>(x)); break;
+    case 2: col.AppendFixed(static_cast<uint16_t>(x)); break;
+    case 4: col.AppendFixed(static_cast<uint32_t>(x)); break;
+    default: col.AppendFixed(x); break;
+  }
 }
 
 bool AcceptsObject(const DataType& t) {
@@ -89,6 +217,7 @@ struct JsonReader::Impl {
   PathNode root;
   std::vector<std::string> field_of_column;
   std::vector<uint64_t> stamp;
+  std::vector<FastPlan> plans;  // per column
   std::vector<std::pair<size_t, MetaRef>> meta_columns;  // filled from RecordMeta, not JSON
   uint64_t row_id = 0;
   ond::parser parser;
@@ -102,6 +231,9 @@ struct JsonReader::Impl {
   // path, with `col` untouched.
   bool TryFast(ond::value& v, const DataType& t, Column& col, Status* st);
   Status ConvertNumber(ond::value v, const DataType& t, Column& col);
+  // The column's planned fast path. Returns false, with `col` and `v` untouched, when the value
+  // has another shape; true when it took the value, with *st saying whether it converted.
+  bool ConvertFast(const FastPlan& plan, ond::value& v, Column& col, Status* st);
 };
 
 JsonReader::JsonReader(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -151,6 +283,7 @@ Result<std::unique_ptr<JsonReader>> JsonReader::Create(SchemaPtr schema, JsonRea
     if (!is_meta[c]) InsertPath(impl->root, impl->field_of_column[c], static_cast<int>(c));
     RETURN_IF_ERROR(impl->zones.Prepare(*schema->columns[c].type, impl->options.server_timezone)
                         .Context("column '" + schema->columns[c].name + "'"));
+    impl->plans.push_back(PlanFor(*schema->columns[c].type, impl->zones));
   }
   return std::unique_ptr<JsonReader>(new JsonReader(std::move(impl)));
 }
@@ -217,13 +350,16 @@ Status JsonReader::Impl::ProcessObject(ond::object obj, const PathNode& node, Bl
     ond::field field;
     if (auto err = std::move(field_result).get(field); err)
       return InvalidArgument(fmt::format("malformed JSON: {}", simdjson::error_message(err)));
-    std::string_view key;
-    if (!PlainKey(field, &key)) {
-      if (auto err = field.unescaped_key().get(key); err)
-        return InvalidArgument(fmt::format("malformed JSON: {}", simdjson::error_message(err)));
+    const PathNode* found = node.Predicted(field.key().raw());
+    if (found == nullptr) {
+      std::string_view key;
+      if (!PlainKey(field, &key)) {
+        if (auto err = field.unescaped_key().get(key); err)
+          return InvalidArgument(fmt::format("malformed JSON: {}", simdjson::error_message(err)));
+      }
+      found = node.Find(key);
+      if (found == nullptr) continue;  // no column wants it; simdjson skips the value
     }
-    const PathNode* found = node.Find(key);
-    if (found == nullptr) continue;  // no column wants it; simdjson skips the value
     const PathNode& child = *found;
     ond::value v = field.value();
     bool descend = false;
@@ -247,7 +383,8 @@ Status JsonReader::Impl::ProcessObject(ond::object obj, const PathNode& node, Bl
     if (stamp[c] == row_id)
       return InvalidArgument(fmt::format("column '{}' is given twice", spec.name));
     stamp[c] = row_id;
-    Status st = Convert(v, *spec.type, block.column(c));
+    Status st;
+    if (!ConvertFast(plans[c], v, block.column(c), &st)) st = Convert(v, *spec.type, block.column(c));
     if (!st.ok()) return InvalidArgument(fmt::format("column '{}': {}", spec.name, st.message()));
   }
   return Status::Ok();
@@ -285,6 +422,104 @@ Status JsonReader::Impl::ConvertNumber(ond::value v, const DataType& t, Column& 
   // Everything else parses the number's text (Decimal exactly, DateTime as epoch seconds, String
   // as written).
   return ConvertText(Trim(v.raw_json_token()), t, col, zones, /*from_number=*/true);
+}
+
+bool JsonReader::Impl::ConvertFast(const FastPlan& p, ond::value& v, Column& col, Status* st) {
+  std::string_view text;
+  switch (p.kind) {
+    case Fast::kUInt: {
+      uint64_t x;
+      if (v.get_uint64().get(x)) return false;
+      if (x > p.max)
+        *st = PutInteger(x, *p.type, col, zones);  // the range error
+      else
+        PutUnsigned(col, p.width, x);
+      return true;
+    }
+    case Fast::kInt: {
+      int64_t x;
+      if (v.get_int64().get(x)) return false;
+      if (x < p.min || x > static_cast<int64_t>(p.max))
+        *st = PutInteger(x, *p.type, col, zones);  // the range error
+      else
+        PutUnsigned(col, p.width, static_cast<uint64_t>(x));
+      return true;
+    }
+    case Fast::kFloat64: {
+      double x;
+      if (v.get_double().get(x)) return false;
+      col.AppendFixed(x);
+      return true;
+    }
+    case Fast::kString:
+      if (!RawString(v, &text)) return false;
+      col.AppendString(text);
+      return true;
+    case Fast::kUuid: {
+      uint8_t bytes[16];
+      if (!RawString(v, &text) || !ParseUuid(text, bytes)) return false;
+      col.AppendBytes(bytes, 16);
+      return true;
+    }
+    case Fast::kDateTime: {
+      int64_t sec, ns;
+      if (!RawString(v, &text) || !ParseDateTime(text, p.zone, &sec, &ns) || sec < 0 ||
+          sec > UINT32_MAX)
+        return false;
+      col.AppendFixed(static_cast<uint32_t>(sec));
+      return true;
+    }
+    case Fast::kEnum:
+      if (!RawString(v, &text)) return false;
+      for (const auto& [name, value] : p.type->enum_values) {
+        if (name != text) continue;
+        PutUnsigned(col, p.width, static_cast<uint64_t>(static_cast<int64_t>(value)));
+        return true;
+      }
+      return false;
+    case Fast::kDecimal: {
+      std::string_view x = v.raw_json_token();
+      if (x.empty() || !(x[0] == '-' || (x[0] >= '0' && x[0] <= '9'))) return false;
+      while (!x.empty() && (x.back() == ' ' || x.back() == '\t' || x.back() == '\r' ||
+                            x.back() == '\n'))
+        x.remove_suffix(1);
+      __int128 d;
+      if (!ParseDecimal(x, p.type->precision, p.type->scale, &d)) return false;
+      if (p.width == 16)
+        col.AppendFixed(d);
+      else
+        PutUnsigned(col, p.width, static_cast<uint64_t>(static_cast<int64_t>(d)));
+      return true;
+    }
+    case Fast::kNullableString:
+      if (!RawString(v, &text)) return false;
+      col.nulls.push_back(0);
+      col.children[0].AppendString(text);
+      return true;
+    case Fast::kArrayOfString: {
+      ond::array arr;
+      if (v.get_array().get(arr)) return false;
+      Column& elements = col.children[0];
+      for (auto el : arr) {
+        ond::value ev;
+        if (auto err = el.get(ev); err) {
+          *st = InvalidArgument(fmt::format("malformed JSON: {}", simdjson::error_message(err)));
+          return true;
+        }
+        if (RawString(ev, &text)) {
+          elements.AppendString(text);
+        } else if (Status es = Convert(ev, *p.type->children[0], elements); !es.ok()) {
+          *st = std::move(es);
+          return true;
+        }
+      }
+      col.offsets.push_back(elements.rows());
+      return true;
+    }
+    case Fast::kNone:
+      return false;
+  }
+  return false;
 }
 
 bool JsonReader::Impl::TryFast(ond::value& v, const DataType& t, Column& col, Status* st) {

@@ -52,9 +52,9 @@ void AppendString(std::string_view s, std::string& out) {
   out.append(s);
 }
 
-template <typename T>
-void AppendRaw(const std::vector<T>& v, std::string& out) {
-  out.append(reinterpret_cast<const char*>(v.data()), v.size() * sizeof(T));
+template <typename Array>
+void AppendRaw(const Array& v, std::string& out) {
+  out.append(reinterpret_cast<const char*>(v.data()), v.size() * sizeof(v[0]));
 }
 
 bool HasLowCardinality(const DataType& t) {
