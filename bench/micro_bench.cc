@@ -53,14 +53,17 @@ std::shared_ptr<std::string> AdClickLines(size_t n, std::vector<size_t>* starts,
           buf, sizeof buf,
           "{\"click_id\":\"%08x-%04x-4%03x-8%03x-%012llx\",\"user_id\":%llu,\"ad_id\":%llu,"
           "\"timestamp_ms\":%llu,\"ip_address\":\"%llu.%llu.%llu.%llu\",\"event_time\":"
-          "\"2023-11-14 22:%02llu:%02llu\",\"device\":\"%s\",\"price\":%llu.%04llu,\"tags\":[%s]%s}\n",
+          "\"2023-11-14 "
+          "22:%02llu:%02llu\",\"device\":\"%s\",\"price\":%llu.%04llu,\"tags\":[%s]%s}\n",
           static_cast<unsigned>(a), static_cast<unsigned>(a >> 32) & 0xffff,
           static_cast<unsigned>(a >> 48) & 0xfff, static_cast<unsigned>(b) & 0xfff,
-          static_cast<unsigned long long>(b >> 16), static_cast<unsigned long long>(rng() % 5000000),
+          static_cast<unsigned long long>(b >> 16),
+          static_cast<unsigned long long>(rng() % 5000000),
           static_cast<unsigned long long>(rng() % 20000),
           static_cast<unsigned long long>(1700000000000ULL + i * 37),
           static_cast<unsigned long long>(rng() % 223 + 1),
-          static_cast<unsigned long long>(rng() % 256), static_cast<unsigned long long>(rng() % 256),
+          static_cast<unsigned long long>(rng() % 256),
+          static_cast<unsigned long long>(rng() % 256),
           static_cast<unsigned long long>(rng() % 254 + 1),
           static_cast<unsigned long long>(rng() % 60), static_cast<unsigned long long>(rng() % 60),
           devices[rng() % 3], static_cast<unsigned long long>(rng() % 50),
@@ -73,15 +76,17 @@ std::shared_ptr<std::string> AdClickLines(size_t n, std::vector<size_t>* starts,
         "{\"click_id\":\"%08x-%04x-4%03x-8%03x-%012llx\",\"user_id\":%llu,\"ad_id\":%llu,"
         "\"timestamp_ms\":%llu,\"ip_address\":\"%llu.%llu.%llu.%llu\",\"event_time\":"
         "\"2023-11-15T00:13:20.978+02:00\",\"device\":\"%s\",\"price\":%llu.%04llu,\"tags\":["
-        "\"video\",\"promo\"],\"referrer\":null,\"geo\":{\"country\":\"US\",\"city\":\"New York\"}}\n",
+        "\"video\",\"promo\"],\"referrer\":null,\"geo\":{\"country\":\"US\",\"city\":\"New "
+        "York\"}}\n",
         static_cast<unsigned>(a), static_cast<unsigned>(a >> 32) & 0xffff,
         static_cast<unsigned>(a >> 48) & 0xfff, static_cast<unsigned>(b) & 0xfff,
         static_cast<unsigned long long>(b >> 16), static_cast<unsigned long long>(rng() % 5000000),
         static_cast<unsigned long long>(rng() % 20000),
         static_cast<unsigned long long>(1700000000000ULL + i * 37),
-        static_cast<unsigned long long>(rng() % 223 + 1), static_cast<unsigned long long>(rng() % 256),
-        static_cast<unsigned long long>(rng() % 256), static_cast<unsigned long long>(rng() % 254 + 1),
-        devices[rng() % 3], static_cast<unsigned long long>(rng() % 50),
+        static_cast<unsigned long long>(rng() % 223 + 1),
+        static_cast<unsigned long long>(rng() % 256), static_cast<unsigned long long>(rng() % 256),
+        static_cast<unsigned long long>(rng() % 254 + 1), devices[rng() % 3],
+        static_cast<unsigned long long>(rng() % 50),
         static_cast<unsigned long long>(rng() % 10000));
     out->append(buf, static_cast<size_t>(len));
   }
@@ -96,9 +101,8 @@ Status DecodeAll(JsonReader& reader, const std::shared_ptr<std::string>& lines,
   block.KeepAlive(lines);
   for (size_t i = 0; i + 1 < starts.size(); ++i) {
     const size_t b = starts[i], e = starts[i + 1] - 1;  // without the newline
-    RETURN_IF_ERROR(reader.AppendRow(std::string_view(lines->data() + b, e - b),
-                                     lines->size() - b, RowOrigin{PartitionId{0}, i + 1, Offset{b}},
-                                     block));
+    RETURN_IF_ERROR(reader.AppendRow(std::string_view(lines->data() + b, e - b), lines->size() - b,
+                                     RowOrigin{PartitionId{0}, i + 1, Offset{b}}, block));
   }
   return Status::Ok();
 }

@@ -6,8 +6,8 @@
 #include <simdjson.h>
 
 #include <charconv>
-#include <functional>
 #include <cmath>
+#include <functional>
 #include <limits>
 #include <unordered_map>
 
@@ -46,7 +46,8 @@ struct PathNode {
   void SetKey(std::string_view k) {
     key = std::string(k);
     const bool plain = k.find_first_of("\\\"") == std::string_view::npos &&
-                       std::all_of(k.begin(), k.end(), [](char c) { return static_cast<unsigned char>(c) >= 0x20; });
+                       std::all_of(k.begin(), k.end(),
+                                   [](char c) { return static_cast<unsigned char>(c) >= 0x20; });
     if (plain && k.size() + 1 <= sizeof probe) {
       std::memcpy(probe, k.data(), k.size());
       probe[k.size()] = '"';
@@ -111,7 +112,8 @@ void InsertPath(PathNode& node, std::string_view path, int column) {
 }
 
 std::string_view Trim(std::string_view s) {
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r' || s.back() == '\n'))
+  while (!s.empty() &&
+         (s.back() == ' ' || s.back() == '\t' || s.back() == '\r' || s.back() == '\n'))
     s.remove_suffix(1);
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
   return s;
@@ -122,10 +124,10 @@ std::string_view Trim(std::string_view s) {
 // again per value. Any other shape goes through Convert, the general path.
 enum class Fast : uint8_t {
   kNone,
-  kUInt,            // (U)Int* from a JSON integer, range-checked
+  kUInt,  // (U)Int* from a JSON integer, range-checked
   kInt,
   kFloat64,
-  kString,          // String from a string without escapes
+  kString,  // String from a string without escapes
   kUuid,
   kDateTime,        // DateTime from date/time text
   kEnum,            // Enum8/16 from a label
@@ -149,24 +151,41 @@ FastPlan PlanFor(const DataType& type, const TimeZones& zones) {
   p.type = &t;
   p.width = static_cast<uint8_t>(t.value_width());
   switch (t.id) {
-    case TypeId::kUInt8: case TypeId::kUInt16: case TypeId::kUInt32: case TypeId::kUInt64:
+    case TypeId::kUInt8:
+    case TypeId::kUInt16:
+    case TypeId::kUInt32:
+    case TypeId::kUInt64:
       p.kind = Fast::kUInt;
       p.max = p.width == 8 ? UINT64_MAX : (uint64_t{1} << (8 * p.width)) - 1;
       break;
-    case TypeId::kInt8: case TypeId::kInt16: case TypeId::kInt32: case TypeId::kInt64:
+    case TypeId::kInt8:
+    case TypeId::kInt16:
+    case TypeId::kInt32:
+    case TypeId::kInt64:
       p.kind = Fast::kInt;
       p.max = p.width == 8 ? INT64_MAX : (uint64_t{1} << (8 * p.width - 1)) - 1;
       p.min = -static_cast<int64_t>(p.max) - 1;
       break;
-    case TypeId::kFloat64: p.kind = Fast::kFloat64; break;
-    case TypeId::kString: p.kind = Fast::kString; break;
-    case TypeId::kUUID: p.kind = Fast::kUuid; break;
+    case TypeId::kFloat64:
+      p.kind = Fast::kFloat64;
+      break;
+    case TypeId::kString:
+      p.kind = Fast::kString;
+      break;
+    case TypeId::kUUID:
+      p.kind = Fast::kUuid;
+      break;
     case TypeId::kDateTime:
       p.kind = Fast::kDateTime;
       p.zone = zones.For(t);
       break;
-    case TypeId::kEnum8: case TypeId::kEnum16: p.kind = Fast::kEnum; break;
-    case TypeId::kDecimal: p.kind = Fast::kDecimal; break;
+    case TypeId::kEnum8:
+    case TypeId::kEnum16:
+      p.kind = Fast::kEnum;
+      break;
+    case TypeId::kDecimal:
+      p.kind = Fast::kDecimal;
+      break;
     case TypeId::kNullable:
       if (t.children[0]->id == TypeId::kString) p.kind = Fast::kNullableString;
       break;
@@ -197,10 +216,18 @@ bool RawString(ond::value& v, std::string_view* out) {
 
 void PutUnsigned(Column& col, uint8_t width, uint64_t x) {
   switch (width) {
-    case 1: col.AppendFixed(static_cast<uint8_t>(x)); break;
-    case 2: col.AppendFixed(static_cast<uint16_t>(x)); break;
-    case 4: col.AppendFixed(static_cast<uint32_t>(x)); break;
-    default: col.AppendFixed(x); break;
+    case 1:
+      col.AppendFixed(static_cast<uint8_t>(x));
+      break;
+    case 2:
+      col.AppendFixed(static_cast<uint16_t>(x));
+      break;
+    case 4:
+      col.AppendFixed(static_cast<uint32_t>(x));
+      break;
+    default:
+      col.AppendFixed(x);
+      break;
   }
 }
 
@@ -217,7 +244,7 @@ struct JsonReader::Impl {
   PathNode root;
   std::vector<std::string> field_of_column;
   std::vector<uint64_t> stamp;
-  std::vector<FastPlan> plans;  // per column
+  std::vector<FastPlan> plans;                           // per column
   std::vector<std::pair<size_t, MetaRef>> meta_columns;  // filled from RecordMeta, not JSON
   uint64_t row_id = 0;
   ond::parser parser;
@@ -239,7 +266,8 @@ struct JsonReader::Impl {
 JsonReader::JsonReader(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 JsonReader::~JsonReader() = default;
 
-Result<std::unique_ptr<JsonReader>> JsonReader::Create(SchemaPtr schema, JsonReaderOptions options) {
+Result<std::unique_ptr<JsonReader>> JsonReader::Create(SchemaPtr schema,
+                                                       JsonReaderOptions options) {
   auto impl = std::make_unique<Impl>();
   impl->schema = schema;
   impl->options = std::move(options);
@@ -262,8 +290,8 @@ Result<std::unique_ptr<JsonReader>> JsonReader::Create(SchemaPtr schema, JsonRea
   for (const auto& [field, column] : impl->options.rename) {
     const int c = schema->IndexOf(column);
     if (c < 0) {
-      errors += fmt::format("rename '{}' → '{}': the table has no column '{}'\n", field, column,
-                            column);
+      errors +=
+          fmt::format("rename '{}' → '{}': the table has no column '{}'\n", field, column, column);
       continue;
     }
     if (is_meta[c]) {
@@ -288,18 +316,20 @@ Result<std::unique_ptr<JsonReader>> JsonReader::Create(SchemaPtr schema, JsonRea
   return std::unique_ptr<JsonReader>(new JsonReader(std::move(impl)));
 }
 
-std::string JsonReader::FieldFor(size_t column) const { return impl_->field_of_column[column]; }
+std::string JsonReader::FieldFor(size_t column) const {
+  return impl_->field_of_column[column];
+}
 
 bool JsonReader::IsMapped(const std::string& path) const {
   for (const auto& f : impl_->field_of_column)
-    if (f == path || (path.size() > f.size() && path.compare(0, f.size(), f) == 0 &&
-                      path[f.size()] == '.'))
+    if (f == path ||
+        (path.size() > f.size() && path.compare(0, f.size(), f) == 0 && path[f.size()] == '.'))
       return true;
   return false;
 }
 
-Status JsonReader::AppendRow(std::string_view line, size_t capacity, RowOrigin origin,
-                             Block& block, const RecordMeta* meta) {
+Status JsonReader::AppendRow(std::string_view line, size_t capacity, RowOrigin origin, Block& block,
+                             const RecordMeta* meta) {
   Impl& m = *impl_;
   ++m.row_id;
   ond::document doc;
@@ -314,8 +344,8 @@ Status JsonReader::AppendRow(std::string_view line, size_t capacity, RowOrigin o
     simdjson::dom::element root;
     if (auto verr = m.validator.parse(line.data(), line.size()).get(root); verr)
       return InvalidArgument(fmt::format("malformed JSON: {}", simdjson::error_message(verr)));
-    return InvalidArgument(fmt::format("expected a JSON object, got {}",
-                                       root.is_array() ? "an array" : "a scalar"));
+    return InvalidArgument(
+        fmt::format("expected a JSON object, got {}", root.is_array() ? "an array" : "a scalar"));
   }
   Status st = m.ProcessObject(obj, m.root, block);
   // simdjson stops at the end of the first value: anything after it makes the line malformed
@@ -387,7 +417,8 @@ Status JsonReader::Impl::ProcessObject(ond::object obj, const PathNode& node, Bl
       return InvalidArgument(fmt::format("column '{}' is given twice", spec.name));
     stamp[c] = row_id;
     Status st;
-    if (!ConvertFast(plans[c], v, block.column(c), &st)) st = Convert(v, *spec.type, block.column(c));
+    if (!ConvertFast(plans[c], v, block.column(c), &st))
+      st = Convert(v, *spec.type, block.column(c));
     if (!st.ok()) return InvalidArgument(fmt::format("column '{}': {}", spec.name, st.message()));
   }
   return Status::Ok();
@@ -483,8 +514,8 @@ bool JsonReader::Impl::ConvertFast(const FastPlan& p, ond::value& v, Column& col
     case Fast::kDecimal: {
       std::string_view x = v.raw_json_token();
       if (x.empty() || !(x[0] == '-' || (x[0] >= '0' && x[0] <= '9'))) return false;
-      while (!x.empty() && (x.back() == ' ' || x.back() == '\t' || x.back() == '\r' ||
-                            x.back() == '\n'))
+      while (!x.empty() &&
+             (x.back() == ' ' || x.back() == '\t' || x.back() == '\r' || x.back() == '\n'))
         x.remove_suffix(1);
       __int128 d;
       if (!ParseDecimal(x, p.type->precision, p.type->scale, &d)) return false;
@@ -527,13 +558,19 @@ bool JsonReader::Impl::ConvertFast(const FastPlan& p, ond::value& v, Column& col
 
 bool JsonReader::Impl::TryFast(ond::value& v, const DataType& t, Column& col, Status* st) {
   switch (t.id) {
-    case TypeId::kInt8: case TypeId::kInt16: case TypeId::kInt32: case TypeId::kInt64: {
+    case TypeId::kInt8:
+    case TypeId::kInt16:
+    case TypeId::kInt32:
+    case TypeId::kInt64: {
       int64_t x;
       if (v.get_int64().get(x)) return false;
       *st = PutInteger(x, t, col, zones);
       return true;
     }
-    case TypeId::kUInt8: case TypeId::kUInt16: case TypeId::kUInt32: case TypeId::kUInt64: {
+    case TypeId::kUInt8:
+    case TypeId::kUInt16:
+    case TypeId::kUInt32:
+    case TypeId::kUInt64: {
       uint64_t x;
       if (v.get_uint64().get(x)) return false;
       *st = PutInteger(x, t, col, zones);
@@ -545,8 +582,14 @@ bool JsonReader::Impl::TryFast(ond::value& v, const DataType& t, Column& col, St
       col.AppendFixed<double>(x);
       return true;
     }
-    case TypeId::kString: case TypeId::kFixedString: case TypeId::kUUID: case TypeId::kDateTime:
-    case TypeId::kDate: case TypeId::kEnum8: case TypeId::kEnum16: case TypeId::kIPv4:
+    case TypeId::kString:
+    case TypeId::kFixedString:
+    case TypeId::kUUID:
+    case TypeId::kDateTime:
+    case TypeId::kDate:
+    case TypeId::kEnum8:
+    case TypeId::kEnum16:
+    case TypeId::kIPv4:
     case TypeId::kIPv6: {
       std::string_view x;
       if (v.get_string().get(x)) return false;
@@ -557,9 +600,9 @@ bool JsonReader::Impl::TryFast(ond::value& v, const DataType& t, Column& col, St
       // A JSON number's text is parsed exactly (never through a double).
       std::string_view x = v.raw_json_token();
       if (x.empty() || !(x[0] == '-' || (x[0] >= '0' && x[0] <= '9'))) return false;
-      while (!x.empty() && (x.back() == ' ' || x.back() == '\t' || x.back() == '\r' ||
-                            x.back() == '\n' || x.back() == ',' || x.back() == '}' ||
-                            x.back() == ']'))
+      while (!x.empty() &&
+             (x.back() == ' ' || x.back() == '\t' || x.back() == '\r' || x.back() == '\n' ||
+              x.back() == ',' || x.back() == '}' || x.back() == ']'))
         x.remove_suffix(1);
       *st = ConvertText(x, t, col, zones, /*from_number=*/true);
       return true;
@@ -647,8 +690,8 @@ Status JsonReader::Impl::Convert(ond::value v, const DataType& type, Column& col
           ++i;
         }
         if (i != t.children.size())
-          return InvalidArgument(fmt::format("{} takes {} elements, got {}", t.name,
-                                             t.children.size(), i));
+          return InvalidArgument(
+              fmt::format("{} takes {} elements, got {}", t.name, t.children.size(), i));
         return Status::Ok();
       }
       return InvalidArgument(fmt::format("cannot put an array into {}", t.name));
@@ -667,7 +710,8 @@ Status JsonReader::Impl::Convert(ond::value v, const DataType& type, Column& col
         for (auto fr : obj) {
           ond::field f;
           std::string_view key;
-          if (std::move(fr).get(f) || f.unescaped_key().get(key)) return InvalidArgument("malformed JSON object");
+          if (std::move(fr).get(f) || f.unescaped_key().get(key))
+            return InvalidArgument("malformed JSON object");
           RETURN_IF_ERROR(ConvertText(key, t.children[0]->storage(), col.children[0], zones, false)
                               .Context("map key"));
           RETURN_IF_ERROR(Convert(f.value(), *t.children[1], col.children[1]));
@@ -681,7 +725,8 @@ Status JsonReader::Impl::Convert(ond::value v, const DataType& type, Column& col
         for (auto fr : obj) {
           ond::field f;
           std::string_view key;
-          if (std::move(fr).get(f) || f.unescaped_key().get(key)) return InvalidArgument("malformed JSON object");
+          if (std::move(fr).get(f) || f.unescaped_key().get(key))
+            return InvalidArgument("malformed JSON object");
           for (size_t i = 0; i < t.element_names.size(); ++i) {
             if (t.element_names[i] != key) continue;
             if (set[i]) return InvalidArgument(fmt::format("tuple element '{}' given twice", key));

@@ -146,8 +146,10 @@ Result<std::vector<std::string>> Runner::ExistingInTable(const std::string& colu
   // Chunks keep the URL (the query travels in it) well under the server's limit.
   for (size_t from = 0; from < values.size(); from += 100) {
     std::string list;
-    for (size_t i = from; i < std::min(values.size(), from + 100); ++i)
-      list += (list.empty() ? "" : ",") + QuoteString(values[i]);
+    for (size_t i = from; i < std::min(values.size(), from + 100); ++i) {
+      if (!list.empty()) list += ',';
+      list += QuoteString(values[i]);
+    }
     ASSIGN_OR_RETURN(std::string out,
                      client_->Query(fmt::format(
                          "SELECT DISTINCT toString({}) FROM {}.{} WHERE toString({}) IN ({}) "
@@ -242,8 +244,14 @@ bool Runner::Pop(Piece* piece, std::chrono::steady_clock::time_point deadline) {
 }
 
 Status Runner::QueuePiece(const Chunk& chunk, size_t from, size_t to, uint64_t first_line,
-                          size_t lines, const std::atomic<bool>& stop) {
+                          size_t lines, size_t line_from, const std::atomic<bool>& stop) {
   Piece piece;
+  if (chunk.line_ends) {
+    piece.line_ends = chunk.line_ends;
+    piece.line_from = line_from;
+    piece.line_to = line_from + lines;
+    piece.line_base = from;
+  }
   if (chunk.owner && 2 * chunk.data.size() >= chunk.owner->size()) {
     // The source shares its buffer and the chunk fills most of it: point into it, no copy.
     // (A small chunk — a trickle from stdin — is copied instead, so it does not pin a whole
@@ -337,7 +345,18 @@ Status Runner::Read(const std::atomic<bool>& stop) {
     }
     // Pieces of at most max_rows lines, so a block never has to be cut inside one.
     if (chunk.lines > 0 && chunk.lines <= max_rows) {
-      RETURN_IF_ERROR(QueuePiece(chunk, 0, chunk.data.size(), chunk.first_line, chunk.lines, stop));
+      RETURN_IF_ERROR(
+          QueuePiece(chunk, 0, chunk.data.size(), chunk.first_line, chunk.lines, 0, stop));
+      continue;
+    }
+    if (chunk.line_ends) {
+      const auto& ends = *chunk.line_ends;
+      for (size_t i = 0; i < ends.size(); i += max_rows) {
+        const size_t n = std::min(max_rows, ends.size() - i);
+        const size_t from = i == 0 ? 0 : ends[i - 1] + 1;
+        const size_t to = std::min(ends[i + n - 1] + 1, chunk.data.size());
+        RETURN_IF_ERROR(QueuePiece(chunk, from, to, chunk.first_line + i, n, i, stop));
+      }
       continue;
     }
     const char* base = chunk.data.data();
@@ -349,7 +368,7 @@ Status Runner::Read(const std::atomic<bool>& stop) {
       p = nl == nullptr ? end : static_cast<const char*>(nl) + 1;
       if (++lines == max_rows || p == end) {
         const size_t to = static_cast<size_t>(p - base);
-        RETURN_IF_ERROR(QueuePiece(chunk, from, to, first_line, lines, stop));
+        RETURN_IF_ERROR(QueuePiece(chunk, from, to, first_line, lines, 0, stop));
         first_line += lines;
         from = to;
         lines = 0;
@@ -401,12 +420,12 @@ Status Runner::DecodeLines(JsonReader& reader, const Piece& piece, Block& block)
   const size_t capacity = piece.data->size() - piece.offset;
   const SourceLabel label = LabelOf(piece.partition);
   uint64_t line = piece.first_line, rows = 0, dead = 0;
-  for (size_t pos = 0; pos < data.size();) {
-    size_t nl = data.find('\n', pos);
-    size_t end = nl == std::string_view::npos ? data.size() : nl;
-    std::string_view text = data.substr(pos, end - pos);
+  // Line `text` starting at `pos` (without its '\n').
+  auto decode = [&](std::string_view text, size_t pos) -> Status {
     if (!text.empty() && text.back() == '\r') text.remove_suffix(1);
-    if (text.find_first_not_of(" \t") != std::string_view::npos) {
+    const bool blank = text.empty() || ((text[0] == ' ' || text[0] == '\t') &&
+                                        text.find_first_not_of(" \t") == std::string_view::npos);
+    if (!blank) {
       ++rows;
       RowOrigin origin{piece.partition, line, Offset{piece.begin.value + pos}};
       Status st = reader.AppendRow(text, capacity - pos, origin, block);
@@ -415,8 +434,24 @@ Status Runner::DecodeLines(JsonReader& reader, const Piece& piece, Block& block)
         ++dead;
       }
     }
-    pos = nl == std::string_view::npos ? end : nl + 1;
     ++line;
+    return Status::Ok();
+  };
+  if (piece.line_ends) {
+    const auto& ends = *piece.line_ends;
+    for (size_t k = piece.line_from; k < piece.line_to; ++k) {
+      const size_t pos =
+          (k == piece.line_from ? piece.line_base : ends[k - 1] + 1) - piece.line_base;
+      const size_t end = std::min(ends[k] - piece.line_base, data.size());
+      RETURN_IF_ERROR(decode(data.substr(pos, end - pos), pos));
+    }
+  } else {
+    for (size_t pos = 0; pos < data.size();) {
+      const size_t nl = data.find('\n', pos);
+      const size_t end = nl == std::string_view::npos ? data.size() : nl;
+      RETURN_IF_ERROR(decode(data.substr(pos, end - pos), pos));
+      pos = nl == std::string_view::npos ? end : nl + 1;
+    }
   }
   stats_.rows_read += rows;
   stats_.rows_dead_lettered += dead;

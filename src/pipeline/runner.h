@@ -64,6 +64,10 @@ class Runner {
     size_t size = 0;      // bytes of lines from there (readable padding follows)
     uint64_t charge = 0;  // bytes taken from the budget for it
     std::shared_ptr<const std::string> data;
+    // Line ends as the source found them, if it did: lines [line_from, line_to) of *line_ends,
+    // whose offsets are `line_base` more than positions in the piece's lines.
+    std::shared_ptr<const std::vector<size_t>> line_ends;
+    size_t line_from = 0, line_to = 0, line_base = 0;
     // Message-based sources: records [record_from, record_to) of *records (offsets into *data).
     std::shared_ptr<const std::vector<Record>> records;
     size_t record_from = 0, record_to = 0;
@@ -73,8 +77,10 @@ class Runner {
   Status CutBlock(std::unique_ptr<Block>& block);
   Status OnAck(const Block& block);
   Status Read(const std::atomic<bool>& stop);
+  // Queues bytes [from, to) of the chunk: `lines` lines from `first_line`, which are lines
+  // [line_from, line_from + lines) of chunk.line_ends if it is set.
   Status QueuePiece(const Chunk& chunk, size_t from, size_t to, uint64_t first_line, size_t lines,
-                    const std::atomic<bool>& stop);
+                    size_t line_from, const std::atomic<bool>& stop);
   Status QueueRecords(const Chunk& chunk, const std::atomic<bool>& stop);
   // Takes budget for `piece`, registers its range and queues it; drops it if its partition was
   // taken away meanwhile.

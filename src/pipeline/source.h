@@ -42,6 +42,10 @@ struct Chunk {
   // The buffer `data` points into, if the source lets it be shared: holding it keeps the bytes
   // valid after the next Read() (so they need not be copied).
   std::shared_ptr<const std::string> owner;
+  // Line sources may hand on where each line ends (found while splitting the stream, so nobody
+  // scans for newlines again): for line i of data, the offset of its '\n' (or data.size() for a
+  // last line without one). If set, lines == line_ends->size().
+  std::shared_ptr<const std::vector<size_t>> line_ends;
   // Message-based sources: the messages, in offset order, with `lines` == records->size(). They
   // cover [begin, end); offsets between them (compaction, transaction markers) are covered too.
   std::shared_ptr<const std::vector<Record>> records;

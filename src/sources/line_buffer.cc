@@ -41,6 +41,7 @@ void LineBuffer::Reset(PartitionId p, Offset start, uint64_t first_line) {
 
 Result<ReadResult> LineBuffer::Next(const ReadFn& read, Chunk* chunk) {
   chunk->owner.reset();  // the caller is done with the previous chunk
+  chunk->line_ends.reset();
   if (begin_ > 0) {
     if (buf_.use_count() > 1) {
       // Pieces of earlier chunks still point into it: continue in another buffer.
@@ -74,8 +75,7 @@ Result<ReadResult> LineBuffer::Next(const ReadFn& read, Chunk* chunk) {
     if (room == 0) break;
     long n = read(buf.data() + end_, room);
     if (n == kWouldBlock) return ReadResult::kIdle;  // partial line stays buffered
-    if (n < 0)
-      return IoError(fmt::format("read failed: {}", std::strerror(errno)));
+    if (n < 0) return IoError(fmt::format("read failed: {}", std::strerror(errno)));
     if (n == 0) {
       eof_ = true;
       continue;
@@ -96,12 +96,17 @@ Result<ReadResult> LineBuffer::Next(const ReadFn& read, Chunk* chunk) {
   chunk->data = std::string_view(buf.data(), take);
   chunk->capacity = buf.size();
   chunk->owner = buf_;
-  const uint64_t first = line_;
-  for (const char* p = buf.data(); (p = static_cast<const char*>(
-                                         std::memchr(p, '\n', buf.data() + take - p))) != nullptr;
-       ++p)
-    ++line_;
-  chunk->lines = line_ - first + (buf[take - 1] == '\n' ? 0 : 1);
+  // One scan finds every line end: the pipeline splits and decodes by these, never rescanning.
+  auto ends = std::make_shared<std::vector<size_t>>();
+  ends->reserve(last_lines_ + last_lines_ / 4 + 16);
+  for (const char* p = buf.data();
+       (p = static_cast<const char*>(std::memchr(p, '\n', buf.data() + take - p))) != nullptr; ++p)
+    ends->push_back(static_cast<size_t>(p - buf.data()));
+  line_ += ends->size();
+  if (buf[take - 1] != '\n') ends->push_back(take);
+  last_lines_ = ends->size();
+  chunk->lines = ends->size();
+  chunk->line_ends = std::move(ends);
   position_.value += take;
   begin_ = take;
   return ReadResult::kData;

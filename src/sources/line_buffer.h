@@ -40,6 +40,7 @@ class LineBuffer {
   PartitionId partition_;
   Offset position_;  // position of buf_[begin_]
   uint64_t line_ = 1;
+  size_t last_lines_ = 0;  // lines in the previous chunk (to size the next line_ends)
   bool eof_ = false;
 };
 

@@ -71,6 +71,24 @@ std::vector<Got> Drain(LineBuffer& lb, Script& script, int limit = 1000) {
     if (!r.ok() || *r == ReadResult::kEnd) break;
     if (*r == ReadResult::kIdle) continue;
     EXPECT_GE(c.capacity, c.data.size() + 64) << "no simdjson padding";
+    // The line ends handed on are exactly the lines of the chunk.
+    EXPECT_TRUE(c.line_ends != nullptr);
+    if (c.line_ends) {
+      const auto& ends = *c.line_ends;
+      EXPECT_EQ(ends.size(), c.lines);
+      size_t begin = 0;
+      for (size_t k = 0; k < ends.size(); ++k) {
+        EXPECT_LE(ends[k], c.data.size());
+        if (ends[k] > c.data.size()) break;
+        EXPECT_EQ(c.data.substr(begin, ends[k] - begin).find('\n'), std::string_view::npos);
+        if (ends[k] < c.data.size())
+          EXPECT_EQ(c.data[ends[k]], '\n');
+        else
+          EXPECT_EQ(k + 1, ends.size()) << "only the last line may end without a newline";
+        begin = ends[k] + 1;
+      }
+      EXPECT_GE(begin, c.data.size()) << "bytes after the last line end";
+    }
     out.push_back({std::string(c.data), c.begin.value, c.first_line});
   }
   return out;
