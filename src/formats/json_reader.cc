@@ -547,7 +547,7 @@ bool JsonReader::Impl::ConvertFast(const FastPlan& p, ond::value& v, Column& col
           return true;
         }
       }
-      col.offsets.push_back(elements.rows());
+      col.offsets.push_back(elements.offsets.size());  // elements are Strings
       return true;
     }
     case Fast::kNone:

@@ -209,9 +209,22 @@ bool ParseDecimal(std::string_view s, uint32_t precision, uint32_t scale, __int1
     point += static_cast<int>(e);
   }
   // Value = digits * 10^(point - len); scaled = digits shifted to `scale` fraction digits.
+  const int want = point + static_cast<int>(scale);  // digits to keep
+  if (want <= 18) {
+    // The common case fits 64 bits whatever the digits (10^18 < 2^63): no 128-bit multiplies,
+    // and the precision check is one compare (v has more than P digits iff v >= 10^P).
+    int64_t v = 0;
+    for (int i = 0; i < want; ++i) v = v * 10 + (i < n_digits && i >= 0 ? digit(i) : 0);
+    if (precision < 18) {
+      int64_t limit = 1;
+      for (uint32_t i = 0; i < precision; ++i) limit *= 10;
+      if (v >= limit) return false;
+    }
+    *out = neg ? -v : v;
+    return true;
+  }
   __int128 v = 0;
   int significant = 0;
-  const int want = point + static_cast<int>(scale);  // digits to keep
   for (int i = 0; i < want; ++i) {
     int d = i < n_digits && i >= 0 ? digit(i) : 0;
     if (significant > 0 || d != 0) ++significant;

@@ -191,6 +191,16 @@ TEST(ParseDecimal, TooManyDigitsRejected) {
   EXPECT_EQ(Dec("100000000000000", 18, 4), "rejected");
 }
 
+TEST(ParseDecimal, SixtyFourBitPathChecksThePrecision) {
+  // Up to 18 kept digits take the 64-bit path; the precision still bounds them.
+  EXPECT_EQ(Dec("1234567890123.4567", 17, 4), "12345678901234567");
+  EXPECT_EQ(Dec("12345678901234.5678", 17, 4), "rejected");
+  EXPECT_EQ(Dec("-12345678901234.5678", 18, 4), "-123456789012345678");
+  EXPECT_EQ(Dec("0.00000000000000001", 18, 17), "1");
+  EXPECT_EQ(Dec("999.99", 5, 2), "99999");
+  EXPECT_EQ(Dec("1000.00", 5, 2), "rejected");
+}
+
 TEST(ParseDecimal, Precision38) {
   EXPECT_EQ(Dec("99999999999999999999999999999999999999", 38, 0),
             "99999999999999999999999999999999999999");
