@@ -200,7 +200,7 @@ FastPlan PlanFor(const DataType& type, const TimeZones& zones) {
 
 // The text of a JSON string value as it is written, when it has no escape sequence (the norm):
 // no copy, no unescaping, and the value stays unconsumed. False for anything else.
-bool RawString(ond::value& v, std::string_view* out) {
+[[gnu::always_inline]] inline bool RawString(ond::value& v, std::string_view* out) {
   std::string_view tok = v.raw_json_token();  // up to the next structural character
   while (tok.size() >= 2 && tok.back() != '"') {
     const char c = tok.back();
@@ -214,7 +214,7 @@ bool RawString(ond::value& v, std::string_view* out) {
   return true;
 }
 
-void PutUnsigned(Column& col, uint8_t width, uint64_t x) {
+[[gnu::always_inline]] inline void PutUnsigned(Column& col, uint8_t width, uint64_t x) {
   switch (width) {
     case 1:
       col.AppendFixed(static_cast<uint8_t>(x));
