@@ -796,5 +796,79 @@ TEST(JsonReader, FieldPathsOfMalformedLineFails) {
               HasSubstr("expected a JSON object"));
 }
 
+// --- The per-column fast path agrees with the general one ----------------------------------------
+// Common shapes are read in place (strings without escapes, keys compared against the predicted
+// one); everything else falls back. These pin the edges of that split.
+
+TEST(JsonReaderFastPath, EscapedStringsAreDecodedInEveryStringColumnKind) {
+  Rows r({{"s", "String"}, {"n", "Nullable(String)"}, {"a", "Array(String)"}});
+  r.Ok(R"({"s":"a\"b\\c","n":"x\ny","a":["p\tq","plain","\u00e9"]})");
+  EXPECT_EQ(r.col(0).StringAt(0), "a\"b\\c");
+  EXPECT_EQ(r.col(1).children[0].StringAt(0), "x\ny");
+  EXPECT_EQ(r.col(2).children[0].StringAt(0), "p\tq");
+  EXPECT_EQ(r.col(2).children[0].StringAt(1), "plain");
+  EXPECT_EQ(r.col(2).children[0].StringAt(2), "\xc3\xa9");
+  EXPECT_EQ(r.col(2).offsets, (std::vector<uint64_t>{3}));
+}
+
+TEST(JsonReaderFastPath, WhitespaceAroundValuesIsNotPartOfThem) {
+  Rows r({{"s", "String"}, {"d", "Decimal(18, 4)"}, {"e", "Enum8('x' = 1, 'y' = 2)"}});
+  r.Ok("{ \"s\" : \"v\" \t, \"d\" : 1.5 , \"e\" :\"y\"\r\n}");
+  EXPECT_EQ(r.col(0).StringAt(0), "v");
+  EXPECT_EQ(r.col(1).FixedAt<int64_t>(0), 15000);
+  EXPECT_EQ(r.col(2).FixedAt<int8_t>(0), 2);
+}
+
+TEST(JsonReaderFastPath, EnumLabelIsMatchedUnescaped) {
+  // The raw text `a\nb` is not the label `a\nb` (backslash, n): JSON decodes it to a newline.
+  Rows r({{"e", "Enum8('a\\\\nb' = 1, 'c' = 2)"}});
+  EXPECT_THAT(r.Fails(R"({"e":"a\nb"})"), HasSubstr("Enum8"));
+  r.Ok(R"({"e":"a\\nb"})");
+  EXPECT_EQ(r.col(0).FixedAt<int8_t>(0), 1);
+}
+
+TEST(JsonReaderFastPath, EscapedUuidAndDateTimeTextFallBackAndConvert) {
+  Rows r({{"u", "UUID"}, {"t", "DateTime"}});
+  r.Ok(R"({"u":"\u0030cbb0f2e-6dc4-4d12-a8b3-43d1e38a8f4a","t":"2023-11-14\u002022:13:20"})");
+  EXPECT_EQ(r.col(1).FixedAt<uint32_t>(0), 1700000000u);
+  Rows plain({{"u", "UUID"}});
+  plain.Ok(R"({"u":"0cbb0f2e-6dc4-4d12-a8b3-43d1e38a8f4a"})");
+  EXPECT_EQ(r.col(0).data, plain.col(0).data);
+}
+
+TEST(JsonReaderFastPath, OutOfRangeIntegersFailWithTheRange) {
+  EXPECT_THAT(ErrorOf("UInt32", "4294967296"), HasSubstr("out of range for UInt32"));
+  EXPECT_THAT(ErrorOf("Int16", "-32769"), HasSubstr("out of range for Int16"));
+  EXPECT_EQ(ValueOf<int16_t>("Int16", "-32768"), -32768);
+  EXPECT_EQ(ValueOf<uint8_t>("UInt8", "255"), 255);
+}
+
+TEST(JsonReaderFastPath, DecimalWidthsAndSigns) {
+  EXPECT_EQ(ValueOf<int32_t>("Decimal(9, 2)", "-12.34"), -1234);
+  EXPECT_EQ(ValueOf<int64_t>("Decimal(18, 4)", "-0.0001"), -1);
+  EXPECT_THAT(ErrorOf("Decimal(9, 2)", "12345678.9"), HasSubstr("Decimal(9, 2)"));
+}
+
+TEST(JsonReaderFastPath, KeysAreComparedWholeAgainstThePrediction) {
+  // "ad" is a prefix of "ad_id" and a key of 16+ characters is compared without the probe.
+  Rows r({{"ad", "UInt8"}, {"ad_id", "UInt8"}, {"a_rather_long_key_name", "UInt8"}});
+  r.Ok(R"({"ad":1,"ad_id":2,"a_rather_long_key_name":3})");
+  r.Ok(R"({"ad_id":4,"ad":5,"a_rather_long_key_name_x":9,"a_rather_long_key_name":6})");
+  r.Ok(R"({"ad\u005fid":7,"a\u0064":8})");  // escaped keys match by their decoded text
+  EXPECT_EQ(r.col(0).data, (std::vector<uint8_t>{1, 5, 8}));
+  EXPECT_EQ(r.col(1).data, (std::vector<uint8_t>{2, 4, 7}));
+  EXPECT_EQ(r.col(2).data, (std::vector<uint8_t>{3, 6, 0}));
+}
+
+TEST(JsonReaderFastPath, ArrayOfStringsIsRolledBackWithItsRow) {
+  Rows r({{"a", "Array(String)"}, {"b", "UInt8"}});
+  r.Ok(R"({"a":["x"],"b":1})");
+  EXPECT_THAT(r.Fails(R"({"a":["y","z"],"b":300})"), HasSubstr("column 'b'"));
+  r.Ok(R"({"a":["q", 5],"b":3})");  // a number becomes its text
+  EXPECT_EQ(r.col(0).children[0].StringAt(1), "q");
+  EXPECT_EQ(r.col(0).children[0].StringAt(2), "5");
+  EXPECT_EQ(r.col(0).offsets, (std::vector<uint64_t>{1, 3}));
+}
+
 }  // namespace
 }  // namespace sluice

@@ -16,7 +16,8 @@ namespace {
 std::string Int128ToString(__int128 v) {
   if (v == 0) return "0";
   bool neg = v < 0;
-  unsigned __int128 u = neg ? -static_cast<unsigned __int128>(v) : static_cast<unsigned __int128>(v);
+  unsigned __int128 u =
+      neg ? -static_cast<unsigned __int128>(v) : static_cast<unsigned __int128>(v);
   std::string s;
   while (u > 0) {
     s.push_back(static_cast<char>('0' + static_cast<int>(u % 10)));
@@ -165,8 +166,8 @@ bool ParseDateTime(std::string_view s, const date::time_zone* zone, int64_t* sec
     *seconds = local - offset;
   } else if (zone != nullptr) {
     try {
-      auto sys = zone->to_sys(date::local_seconds{std::chrono::seconds{local}},
-                              date::choose::earliest);
+      auto sys =
+          zone->to_sys(date::local_seconds{std::chrono::seconds{local}}, date::choose::earliest);
       *seconds = sys.time_since_epoch().count();
     } catch (const std::exception&) {
       return false;
@@ -243,25 +244,62 @@ Status PutInteger(__int128 v, const DataType& t, Column& col, const TimeZones& z
     return Status::Ok();
   };
   switch (t.id) {
-    case TypeId::kUInt8: RETURN_IF_ERROR(range(0, UINT8_MAX)); Put<uint8_t>(col, v); break;
-    case TypeId::kUInt16: RETURN_IF_ERROR(range(0, UINT16_MAX)); Put<uint16_t>(col, v); break;
-    case TypeId::kUInt32: RETURN_IF_ERROR(range(0, UINT32_MAX)); Put<uint32_t>(col, v); break;
-    case TypeId::kUInt64: RETURN_IF_ERROR(range(0, UINT64_MAX)); Put<uint64_t>(col, v); break;
-    case TypeId::kInt8: RETURN_IF_ERROR(range(INT8_MIN, INT8_MAX)); Put<int8_t>(col, v); break;
-    case TypeId::kInt16: RETURN_IF_ERROR(range(INT16_MIN, INT16_MAX)); Put<int16_t>(col, v); break;
-    case TypeId::kInt32: RETURN_IF_ERROR(range(INT32_MIN, INT32_MAX)); Put<int32_t>(col, v); break;
-    case TypeId::kInt64: RETURN_IF_ERROR(range(INT64_MIN, INT64_MAX)); Put<int64_t>(col, v); break;
-    case TypeId::kBool: RETURN_IF_ERROR(range(0, 1)); Put<uint8_t>(col, v); break;
-    case TypeId::kFloat32: Put<float>(col, static_cast<float>(v)); break;
-    case TypeId::kFloat64: Put<double>(col, static_cast<double>(v)); break;
-    case TypeId::kIPv4: RETURN_IF_ERROR(range(0, UINT32_MAX)); Put<uint32_t>(col, v); break;
+    case TypeId::kUInt8:
+      RETURN_IF_ERROR(range(0, UINT8_MAX));
+      Put<uint8_t>(col, v);
+      break;
+    case TypeId::kUInt16:
+      RETURN_IF_ERROR(range(0, UINT16_MAX));
+      Put<uint16_t>(col, v);
+      break;
+    case TypeId::kUInt32:
+      RETURN_IF_ERROR(range(0, UINT32_MAX));
+      Put<uint32_t>(col, v);
+      break;
+    case TypeId::kUInt64:
+      RETURN_IF_ERROR(range(0, UINT64_MAX));
+      Put<uint64_t>(col, v);
+      break;
+    case TypeId::kInt8:
+      RETURN_IF_ERROR(range(INT8_MIN, INT8_MAX));
+      Put<int8_t>(col, v);
+      break;
+    case TypeId::kInt16:
+      RETURN_IF_ERROR(range(INT16_MIN, INT16_MAX));
+      Put<int16_t>(col, v);
+      break;
+    case TypeId::kInt32:
+      RETURN_IF_ERROR(range(INT32_MIN, INT32_MAX));
+      Put<int32_t>(col, v);
+      break;
+    case TypeId::kInt64:
+      RETURN_IF_ERROR(range(INT64_MIN, INT64_MAX));
+      Put<int64_t>(col, v);
+      break;
+    case TypeId::kBool:
+      RETURN_IF_ERROR(range(0, 1));
+      Put<uint8_t>(col, v);
+      break;
+    case TypeId::kFloat32:
+      Put<float>(col, static_cast<float>(v));
+      break;
+    case TypeId::kFloat64:
+      Put<double>(col, static_cast<double>(v));
+      break;
+    case TypeId::kIPv4:
+      RETURN_IF_ERROR(range(0, UINT32_MAX));
+      Put<uint32_t>(col, v);
+      break;
     case TypeId::kDate:
       // ClickHouse reads a small number as a day number and a large one as epoch seconds.
       if (v > 65535) v /= 86400;
       RETURN_IF_ERROR(range(0, 65535));
       Put<uint16_t>(col, v);
       break;
-    case TypeId::kDateTime: RETURN_IF_ERROR(range(0, UINT32_MAX)); Put<uint32_t>(col, v); break;
+    case TypeId::kDateTime:
+      RETURN_IF_ERROR(range(0, UINT32_MAX));
+      Put<uint32_t>(col, v);
+      break;
     case TypeId::kDateTime64: {
       int64_t mul = 1;
       for (uint32_t i = 0; i < t.precision; ++i) mul *= 10;
@@ -315,13 +353,18 @@ Status ConvertText(std::string_view s, const DataType& t, Column& col, const Tim
       return Status::Ok();
     case TypeId::kFixedString:
       if (s.size() > t.fixed_size)
-        return InvalidArgument(
-            fmt::format("{} bytes do not fit {}", s.size(), t.name));
+        return InvalidArgument(fmt::format("{} bytes do not fit {}", s.size(), t.name));
       col.AppendBytes(s.data(), s.size());
       col.data.resize(col.data.size() + (t.fixed_size - s.size()), 0);
       return Status::Ok();
-    case TypeId::kUInt8: case TypeId::kUInt16: case TypeId::kUInt32: case TypeId::kUInt64:
-    case TypeId::kInt8: case TypeId::kInt16: case TypeId::kInt32: case TypeId::kInt64: {
+    case TypeId::kUInt8:
+    case TypeId::kUInt16:
+    case TypeId::kUInt32:
+    case TypeId::kUInt64:
+    case TypeId::kInt8:
+    case TypeId::kInt16:
+    case TypeId::kInt32:
+    case TypeId::kInt64: {
       __int128 v;
       if (ParseIntegerText(s, &v)) return PutInteger(v, t, col, zones);
       double d;
@@ -411,9 +454,15 @@ Status ConvertText(std::string_view s, const DataType& t, Column& col, const Tim
       if (!ParseDecimal(s, t.precision, t.scale, &v))
         return InvalidArgument(fmt::format("'{}' does not fit {}", s.substr(0, 64), t.name));
       switch (t.value_width()) {
-        case 4: col.AppendFixed<int32_t>(static_cast<int32_t>(v)); break;
-        case 8: col.AppendFixed<int64_t>(static_cast<int64_t>(v)); break;
-        case 16: col.AppendFixed<__int128>(v); break;
+        case 4:
+          col.AppendFixed<int32_t>(static_cast<int32_t>(v));
+          break;
+        case 8:
+          col.AppendFixed<int64_t>(static_cast<int64_t>(v));
+          break;
+        case 16:
+          col.AppendFixed<__int128>(v);
+          break;
         default: {
           col.AppendFixed<__int128>(v);
           col.AppendFixed<__int128>(v < 0 ? -1 : 0);  // sign extension to 256 bits
