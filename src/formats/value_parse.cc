@@ -86,6 +86,24 @@ const date::time_zone* TimeZones::For(const DataType& type) const {
   return it == zones_.end() ? nullptr : it->second;
 }
 
+namespace {
+// Local wall-clock seconds in `zone` (nullptr = UTC) → seconds since the epoch.
+bool FromLocal(int64_t local, const date::time_zone* zone, int64_t* seconds) {
+  if (zone == nullptr) {
+    *seconds = local;
+    return true;
+  }
+  try {
+    auto sys =
+        zone->to_sys(date::local_seconds{std::chrono::seconds{local}}, date::choose::earliest);
+    *seconds = sys.time_since_epoch().count();
+  } catch (const std::exception&) {
+    return false;
+  }
+  return true;
+}
+}  // namespace
+
 bool ParseDateTime(std::string_view s, const date::time_zone* zone, int64_t* seconds,
                    int64_t* nanos) {
   *nanos = 0;
@@ -110,6 +128,29 @@ bool ParseDateTime(std::string_view s, const date::time_zone* zone, int64_t* sec
     return true;
   }
   int y, mo, d, h = 0, mi = 0, se = 0;
+  if (s.size() == 19 && (s[10] == ' ' || s[10] == 'T') && s[13] == ':' && s[16] == ':') {
+    // "YYYY-MM-DD hh:mm:ss", the common shape: its digits at fixed places, checked in one pass.
+    static constexpr int kAt[14] = {0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18};
+    int v[14];
+    unsigned bad = s[7] != '-';
+    for (int i = 0; i < 14; ++i) {
+      v[i] = s[kAt[i]] - '0';
+      bad |= static_cast<unsigned>(v[i]) > 9;
+    }
+    if (bad) return false;
+    y = v[0] * 1000 + v[1] * 100 + v[2] * 10 + v[3];
+    mo = v[4] * 10 + v[5];
+    d = v[6] * 10 + v[7];
+    h = v[8] * 10 + v[9];
+    mi = v[10] * 10 + v[11];
+    se = v[12] * 10 + v[13];
+    const date::year_month_day ymd{date::year{y}, date::month{static_cast<unsigned>(mo)},
+                                   date::day{static_cast<unsigned>(d)}};
+    if (!ymd.ok() || h > 23 || mi > 59 || se > 60) return false;
+    return FromLocal(
+        date::sys_days(ymd).time_since_epoch().count() * 86400 + h * 3600 + mi * 60 + se, zone,
+        seconds);
+  }
   if (!Digits(s, 0, 4, &y) || s[4] != '-' || !Digits(s, 5, 2, &mo) || s.size() < 10 ||
       s[7] != '-' || !Digits(s, 8, 2, &d))
     return false;
@@ -164,18 +205,9 @@ bool ParseDateTime(std::string_view s, const date::time_zone* zone, int64_t* sec
   const int64_t local = days * 86400 + h * 3600 + mi * 60 + se;
   if (has_offset) {
     *seconds = local - offset;
-  } else if (zone != nullptr) {
-    try {
-      auto sys =
-          zone->to_sys(date::local_seconds{std::chrono::seconds{local}}, date::choose::earliest);
-      *seconds = sys.time_since_epoch().count();
-    } catch (const std::exception&) {
-      return false;
-    }
-  } else {
-    *seconds = local;
+    return true;
   }
-  return true;
+  return FromLocal(local, zone, seconds);
 }
 
 bool ParseDecimal(std::string_view s, uint32_t precision, uint32_t scale, __int128* out) {

@@ -77,6 +77,22 @@ TEST(ParseDateTime, SpaceSeparated) {
   EXPECT_EQ(Time("2023-11-14 22:13:20"), (Instant{kT, 0}));
 }
 
+TEST(ParseDateTime, FixedShapeFastPathChecksEveryField) {
+  // "YYYY-MM-DD hh:mm:ss" (19 characters) is read at fixed places; it must reject what the
+  // general path rejects.
+  EXPECT_EQ(Time("2023-11-14T22:13:20"), (Instant{kT, 0}));
+  EXPECT_EQ(Time("2024-02-29 00:00:00"), (Instant{1709164800, 0}));
+  EXPECT_EQ(Time("2023-02-29 00:00:00"), std::nullopt);
+  EXPECT_EQ(Time("2023-13-01 00:00:00"), std::nullopt);
+  EXPECT_EQ(Time("2023-00-01 00:00:00"), std::nullopt);
+  EXPECT_EQ(Time("2023-11-14 24:00:00"), std::nullopt);
+  EXPECT_EQ(Time("2023-11-14 22:60:00"), std::nullopt);
+  EXPECT_EQ(Time("2023-11-14 2a:13:20"), std::nullopt);
+  EXPECT_EQ(Time("2023/11-14 22:13:20"), std::nullopt);
+  EXPECT_EQ(Time("2023-11-14_22:13:20"), std::nullopt);
+  EXPECT_EQ(Time("2023-11-14 22:13:20", "Europe/Berlin"), (Instant{kT - 3600, 0}));
+}
+
 TEST(ParseDateTime, WithoutSeconds) {
   EXPECT_EQ(Time("2023-11-14 22:13"), (Instant{kT - 20, 0}));
 }
