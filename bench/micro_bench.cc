@@ -95,19 +95,35 @@ std::shared_ptr<std::string> AdClickLines(size_t n, std::vector<size_t>* starts,
   return out;
 }
 
-// Decodes every line into `block`; returns the first error.
+// Decodes every line into `block` as the runner does (AppendLines: one simdjson stream over all
+// of them) or, with per_line, one AppendRow per line; returns the first error.
 Status DecodeAll(JsonReader& reader, const std::shared_ptr<std::string>& lines,
-                 const std::vector<size_t>& starts, Block& block) {
+                 const std::vector<size_t>& starts, Block& block, bool per_line = false) {
   block.KeepAlive(lines);
-  for (size_t i = 0; i + 1 < starts.size(); ++i) {
-    const size_t b = starts[i], e = starts[i + 1] - 1;  // without the newline
-    RETURN_IF_ERROR(reader.AppendRow(std::string_view(lines->data() + b, e - b), lines->size() - b,
-                                     RowOrigin{PartitionId{0}, i + 1, Offset{b}}, block));
+  const size_t n = starts.size() - 1;
+  if (per_line) {
+    for (size_t i = 0; i < n; ++i) {
+      const size_t b = starts[i], e = starts[i + 1] - 1;  // without the newline
+      RETURN_IF_ERROR(reader.AppendRow(std::string_view(lines->data() + b, e - b),
+                                       lines->size() - b,
+                                       RowOrigin{PartitionId{0}, i + 1, Offset{b}}, block));
+    }
+    return Status::Ok();
   }
-  return Status::Ok();
+  std::vector<JsonReader::Line> refs(n);
+  for (size_t i = 0; i < n; ++i)
+    refs[i] = {starts[i], starts[i + 1] - 1, RowOrigin{PartitionId{0}, i + 1, Offset{starts[i]}}};
+  Status first;
+  RETURN_IF_ERROR(reader.AppendLines(std::string_view(lines->data(), starts[n]), lines->size(),
+                                     refs, block, [&](size_t, const Status& st) {
+                                       if (first.ok()) first = st;
+                                       return Status::Ok();
+                                     }));
+  return first;
 }
 
-// state.range(0): 1 = the W1 shape (compact), 0 = the full seed-002 shape.
+// state.range(0): 1 = the W1 shape (compact), 0 = the full seed-002 shape; state.range(1): 1 =
+// one AppendRow per line instead of AppendLines.
 void BM_JsonReader(benchmark::State& state) {
   const size_t n = 100000;
   std::vector<size_t> starts;
@@ -116,14 +132,17 @@ void BM_JsonReader(benchmark::State& state) {
   auto reader = JsonReader::Create(schema, {}).value();
   for (auto _ : state) {
     Block block(schema);
-    Status st = DecodeAll(*reader, lines, starts, block);
+    Status st = DecodeAll(*reader, lines, starts, block, state.range(1) == 1);
     if (!st.ok()) state.SkipWithError(st.message().c_str());
     benchmark::DoNotOptimize(block.rows());
   }
   state.SetItemsProcessed(static_cast<int64_t>(state.iterations() * n));
   state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * starts[n]));
 }
-BENCHMARK(BM_JsonReader)->Arg(0)->Arg(1)->ArgName("w1")->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_JsonReader)
+    ->ArgsProduct({{0, 1}, {0, 1}})
+    ->ArgNames({"w1", "per_line"})
+    ->Unit(benchmark::kMillisecond);
 
 void BM_NativeEncoder(benchmark::State& state) {
   const size_t n = 100000;

@@ -248,6 +248,7 @@ struct JsonReader::Impl {
   std::vector<std::pair<size_t, MetaRef>> meta_columns;  // filled from RecordMeta, not JSON
   uint64_t row_id = 0;
   ond::parser parser;
+  ond::parser stream_parser;        // AppendLines' (its capacity is the batch size, kept apart)
   simdjson::dom::parser validator;  // only for error messages
   TimeZones zones;
 
@@ -371,6 +372,83 @@ Status JsonReader::AppendRow(std::string_view line, size_t capacity, RowOrigin o
       block.column(c).AppendDefault();
   }
   block.CommitRow(origin, line);
+  return Status::Ok();
+}
+
+Status JsonReader::AppendLines(std::string_view data, size_t capacity,
+                               const std::vector<Line>& lines, Block& block,
+                               const std::function<Status(size_t, const Status&)>& on_error,
+                               size_t batch_bytes) {
+  Impl& m = *impl_;
+  SLUICE_CHECK(m.meta_columns.empty());
+  SLUICE_CHECK(capacity >= data.size() + kPadding);
+  // One by one from line i on: the exact per-line behaviour, messages included.
+  auto per_line = [&](size_t i) -> Status {
+    for (; i < lines.size(); ++i) {
+      const Line& l = lines[i];
+      Status st =
+          AppendRow(data.substr(l.begin, l.end - l.begin), capacity - l.begin, l.origin, block);
+      if (!st.ok()) RETURN_IF_ERROR(on_error(i, st));
+    }
+    return Status::Ok();
+  };
+  if (lines.size() < 2) return per_line(0);
+  // Batches of about 256 KiB stay in L2; a line longer than a batch makes simdjson report an
+  // error, which sends the rest through per_line (whose parser grows as needed).
+  const size_t batch = std::max(batch_bytes, 2 * (lines[0].end - lines[0].begin) + 64);
+#ifdef SIMDJSON_THREADS_ENABLED
+  m.stream_parser.threaded = false;  // stage 1 of the next batch on this thread: no extra thread
+#endif
+  ond::document_stream stream;
+  if (m.stream_parser.iterate_many(data.data(), data.size(), batch).get(stream)) return per_line(0);
+  // A row is committed only once the next document is seen to start exactly where the next
+  // line does: then its document lay within its own line. Until then it is `pending`.
+  auto& present = block.present();
+  size_t i = 0;          // the line the next document must start
+  bool pending = false;  // row of line i-1 converted, not yet committed
+  auto commit = [&] {
+    for (size_t c = 0; c < m.stamp.size(); ++c)
+      if (m.stamp[c] == m.row_id) ++present[c];
+    const Line& l = lines[i - 1];
+    block.CommitRow(l.origin, data.substr(l.begin, l.end - l.begin));
+    pending = false;
+  };
+  // Gives up on the stream: the pending row (whose line end is unproven) and every line after
+  // it go through per_line.
+  auto fall_back = [&]() -> Status {
+    if (pending) {
+      block.RollbackRow();
+      --i;
+    }
+    return per_line(i);
+  };
+  for (auto it = stream.begin(); it != stream.end(); ++it) {
+    auto doc_result = *it;
+    if (doc_result.error() || i >= lines.size()) return fall_back();
+    const Line& l = lines[i];
+    size_t start = l.begin;
+    while (start < l.end && (data[start] == ' ' || data[start] == '\t')) ++start;
+    // The first document of a batch may be reported from the whitespace before it.
+    size_t at = it.current_index();
+    while (at < start &&
+           (data[at] == '\n' || data[at] == '\r' || data[at] == ' ' || data[at] == '\t'))
+      ++at;
+    if (at != start) return fall_back();
+    if (pending) commit();
+    ++m.row_id;
+    ond::object obj;
+    if (doc_result.value_unsafe().get_object().get(obj)) return fall_back();
+    if (!m.ProcessObject(obj, m.root, block).ok()) {
+      block.RollbackRow();
+      return fall_back();  // per_line converts it again and reports its error
+    }
+    for (size_t c = 0; c < m.stamp.size(); ++c)
+      if (m.stamp[c] != m.row_id) block.column(c).AppendDefault();
+    pending = true;
+    ++i;
+  }
+  if (stream.truncated_bytes() != 0 || i != lines.size()) return fall_back();
+  if (pending) commit();
   return Status::Ok();
 }
 

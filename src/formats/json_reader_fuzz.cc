@@ -1,6 +1,8 @@
 // libFuzzer target: JsonReader::AppendRow on arbitrary bytes (one line) must never crash, hang,
 // leak or read past the padding, and must keep its promise about the block: a converted line adds
 // exactly one row to every column, a rejected line leaves every buffer of every column as it was.
+// The same bytes split at '\n' go through AppendLines too (small simdjson batches), which must
+// give what AppendRow gives line by line: the same rows, buffers and rejected lines.
 //
 // The normal build globs this file into sluice_lib; without SLUICE_FUZZ it compiles to nothing.
 // Build and run (from the repository root; the -D flags match how libdate-tz was built), as one
@@ -84,6 +86,7 @@ std::string Shape(const Block& b) {
 struct State {
   std::unique_ptr<sluice::JsonReader> reader;
   std::unique_ptr<Block> block;
+  std::unique_ptr<sluice::JsonReader> by_row, by_stream;  // for the AppendLines comparison
 };
 
 State& Get() {
@@ -97,9 +100,13 @@ State& Get() {
     sluice::JsonReaderOptions options;
     options.rename["user.id"] = "uid";
     auto reader = sluice::JsonReader::Create(schema, options);
-    SLUICE_CHECK(reader.ok());
+    auto by_row = sluice::JsonReader::Create(schema, options);
+    auto by_stream = sluice::JsonReader::Create(schema, options);
+    SLUICE_CHECK(reader.ok() && by_row.ok() && by_stream.ok());
     auto* s = new State;
     s->reader = std::move(reader).value();
+    s->by_row = std::move(by_row).value();
+    s->by_stream = std::move(by_stream).value();
     s->block = std::make_unique<Block>(schema);
     return s;
   }();
@@ -129,6 +136,40 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     SLUICE_CHECK(Shape(*st.block) == before);
   }
   st.block->CheckInvariant();
+
+  // The input as lines, the way the runner hands them to AppendLines.
+  std::vector<sluice::JsonReader::Line> lines;
+  for (size_t b = 0; b <= size;) {
+    size_t e = line.find('\n', b);
+    if (e == std::string_view::npos) e = size;
+    size_t end = e;
+    if (end > b && line[end - 1] == '\r') --end;
+    if (line.substr(b, end - b).find_first_not_of(" \t") != std::string_view::npos)
+      lines.push_back({b, end, sluice::RowOrigin{}});
+    b = e + 1;
+  }
+  Block by_row(st.block->schema_ptr()), by_stream(st.block->schema_ptr());
+  std::vector<size_t> failed_by_row, failed_by_stream;
+  for (size_t i = 0; i < lines.size(); ++i) {
+    const auto& l = lines[i];
+    if (!st.by_row
+             ->AppendRow(line.substr(l.begin, l.end - l.begin), buf.size() - l.begin, l.origin,
+                         by_row)
+             .ok())
+      failed_by_row.push_back(i);
+  }
+  sluice::Status ls = st.by_stream->AppendLines(
+      line, buf.size(), lines, by_stream,
+      [&](size_t i, const sluice::Status&) {
+        failed_by_stream.push_back(i);
+        return sluice::Status::Ok();
+      },
+      64 + size % 512);
+  SLUICE_CHECK(ls.ok());
+  SLUICE_CHECK(failed_by_stream == failed_by_row);
+  SLUICE_CHECK(Shape(by_stream) == Shape(by_row));
+  for (size_t r = 0; r < by_row.rows(); ++r) SLUICE_CHECK(by_stream.raw(r) == by_row.raw(r));
+  by_stream.CheckInvariant();
 
   // `sluice check` runs this on sample lines.
   (void)sluice::JsonReader::FieldPaths(line);

@@ -419,41 +419,42 @@ Status Runner::DecodeLines(JsonReader& reader, const Piece& piece, Block& block)
   const std::string_view data(piece.data->data() + piece.offset, piece.size);
   const size_t capacity = piece.data->size() - piece.offset;
   const SourceLabel label = LabelOf(piece.partition);
-  uint64_t line = piece.first_line, rows = 0, dead = 0;
-  // Line `text` starting at `pos` (without its '\n').
-  auto decode = [&](std::string_view text, size_t pos) -> Status {
+  // The piece's non-blank lines, decoded together (one simdjson pass over many lines).
+  thread_local std::vector<JsonReader::Line> lines;
+  lines.clear();
+  uint64_t line = piece.first_line;
+  auto add = [&](size_t pos, size_t end) {
+    std::string_view text = data.substr(pos, end - pos);
     if (!text.empty() && text.back() == '\r') text.remove_suffix(1);
     const bool blank = text.empty() || ((text[0] == ' ' || text[0] == '\t') &&
                                         text.find_first_not_of(" \t") == std::string_view::npos);
-    if (!blank) {
-      ++rows;
-      RowOrigin origin{piece.partition, line, Offset{piece.begin.value + pos}};
-      Status st = reader.AppendRow(text, capacity - pos, origin, block);
-      if (!st.ok()) {
-        RETURN_IF_ERROR(dead_letter_.Write(label, origin, text, st.message()));
-        ++dead;
-      }
-    }
+    if (!blank)
+      lines.push_back({pos, pos + text.size(),
+                       RowOrigin{piece.partition, line, Offset{piece.begin.value + pos}}});
     ++line;
-    return Status::Ok();
   };
   if (piece.line_ends) {
     const auto& ends = *piece.line_ends;
     for (size_t k = piece.line_from; k < piece.line_to; ++k) {
       const size_t pos =
           (k == piece.line_from ? piece.line_base : ends[k - 1] + 1) - piece.line_base;
-      const size_t end = std::min(ends[k] - piece.line_base, data.size());
-      RETURN_IF_ERROR(decode(data.substr(pos, end - pos), pos));
+      add(pos, std::min(ends[k] - piece.line_base, data.size()));
     }
   } else {
     for (size_t pos = 0; pos < data.size();) {
       const size_t nl = data.find('\n', pos);
       const size_t end = nl == std::string_view::npos ? data.size() : nl;
-      RETURN_IF_ERROR(decode(data.substr(pos, end - pos), pos));
+      add(pos, end);
       pos = nl == std::string_view::npos ? end : nl + 1;
     }
   }
-  stats_.rows_read += rows;
+  uint64_t dead = 0;
+  RETURN_IF_ERROR(reader.AppendLines(data, capacity, lines, block, [&](size_t i, const Status& st) {
+    ++dead;
+    const auto& l = lines[i];
+    return dead_letter_.Write(label, l.origin, data.substr(l.begin, l.end - l.begin), st.message());
+  }));
+  stats_.rows_read += lines.size();
   stats_.rows_dead_lettered += dead;
   return Status::Ok();
 }
