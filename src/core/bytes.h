@@ -88,7 +88,7 @@ class Bytes {
   }
   // Appends a trivially copyable value's bytes; compiles to one store when there is room.
   template <typename T>
-  void AppendValue(T v) {
+  [[gnu::always_inline]] void AppendValue(T v) {
     if (static_cast<size_t>(cap_ - end_) < sizeof(T)) Grow(size() + sizeof(T));
     std::memcpy(end_, &v, sizeof(T));
     end_ += sizeof(T);
@@ -103,7 +103,8 @@ class Bytes {
 
  private:
   // Capacity for at least `need` bytes, at least doubling so appends stay amortised O(1).
-  void Grow(size_t need) {
+  // Out of line: the appends that call it stay small enough to inline.
+  [[gnu::noinline]] void Grow(size_t need) {
     size_t cap = capacity() * 2;
     if (cap < 64) cap = 64;
     Reallocate(cap < need ? need : cap);

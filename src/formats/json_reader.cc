@@ -199,8 +199,11 @@ FastPlan PlanFor(const DataType& type, const TimeZones& zones) {
 }
 
 // The text of a JSON string value as it is written, when it has no escape sequence (the norm):
-// no copy, no unescaping, and the value stays unconsumed. False for anything else.
-[[gnu::always_inline]] inline bool RawString(ond::value& v, std::string_view* out) {
+// no copy, no unescaping, and the value stays unconsumed. False for anything else. Callers whose
+// parser rejects a backslash anyway (UUID, date/time text) pass check_escapes = false: an escaped
+// value then fails their parse and takes the general path, which unescapes it.
+[[gnu::always_inline]] inline bool RawString(ond::value& v, std::string_view* out,
+                                             bool check_escapes = true) {
   std::string_view tok = v.raw_json_token();  // up to the next structural character
   while (tok.size() >= 2 && tok.back() != '"') {
     const char c = tok.back();
@@ -209,7 +212,7 @@ FastPlan PlanFor(const DataType& type, const TimeZones& zones) {
   }
   if (tok.size() < 2 || tok.front() != '"') return false;
   tok = tok.substr(1, tok.size() - 2);
-  if (std::memchr(tok.data(), '\\', tok.size()) != nullptr) return false;
+  if (check_escapes && std::memchr(tok.data(), '\\', tok.size()) != nullptr) return false;
   *out = tok;
   return true;
 }
@@ -569,13 +572,14 @@ bool JsonReader::Impl::ConvertFast(const FastPlan& p, ond::value& v, Column& col
       return true;
     case Fast::kUuid: {
       uint8_t bytes[16];
-      if (!RawString(v, &text) || !ParseUuid(text, bytes)) return false;
+      if (!RawString(v, &text, /*check_escapes=*/false) || !ParseUuid(text, bytes)) return false;
       col.AppendBytes(bytes, 16);
       return true;
     }
     case Fast::kDateTime: {
       int64_t sec, ns;
-      if (!RawString(v, &text) || !ParseDateTime(text, p.zone, &sec, &ns) || sec < 0 ||
+      if (!RawString(v, &text, /*check_escapes=*/false) ||
+          !ParseDateTime(text, p.zone, &sec, &ns) || sec < 0 ||
           sec > UINT32_MAX)
         return false;
       col.AppendFixed(static_cast<uint32_t>(sec));

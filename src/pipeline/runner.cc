@@ -420,7 +420,8 @@ Status Runner::DecodeLines(JsonReader& reader, const Piece& piece, Block& block)
   const size_t capacity = piece.data->size() - piece.offset;
   const SourceLabel label = LabelOf(piece.partition);
   // The piece's non-blank lines, decoded together (one simdjson pass over many lines).
-  thread_local std::vector<JsonReader::Line> lines;
+  thread_local std::vector<JsonReader::Line> line_refs;
+  auto& lines = line_refs;  // one thread-local lookup per piece, not per line
   lines.clear();
   uint64_t line = piece.first_line;
   auto add = [&](size_t pos, size_t end) {
