@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "app/commands.h"
+#include "core/thread_name.h"
 #include "pipeline/runner.h"
 #include "server/endpoint.h"
 
@@ -59,6 +60,7 @@ int RunCommand(const Config& config, const RunOptions& options, const std::atomi
   std::vector<std::thread> threads;
   for (size_t i = 0; i < runners.size(); ++i)
     threads.emplace_back([&, i] {
+      NameThisThread("read/" + runners[i]->config().name);
       results[i] = runners[i]->Run(stop, abort);
       endpoint.PipelineFinished();
     });
@@ -68,6 +70,7 @@ int RunCommand(const Config& config, const RunOptions& options, const std::atomi
   std::thread progress;
   if (options.progress) {
     progress = std::thread([&] {
+      NameThisThread("progress");
       uint64_t last_inserted = 0;
       auto last = std::chrono::steady_clock::now();
       while (!finished) {

@@ -6,6 +6,7 @@
 #include <random>
 
 #include "clickhouse/sql.h"
+#include "core/thread_name.h"
 
 namespace sluice {
 
@@ -17,8 +18,13 @@ Writer::Writer(ClickHouseClient& client, WriterOptions options, DeadLetter& dead
       stats_(stats),
       on_ack_(std::move(on_ack)),
       partition_name_(std::move(partition_name)) {
-  for (const auto& [k, v] : options_.settings) settings_params_ += "&" + UrlEncode(k) + "=" + UrlEncode(v);
-  for (int i = 0; i < options_.max_in_flight; ++i) threads_.emplace_back([this] { SenderLoop(); });
+  for (const auto& [k, v] : options_.settings)
+    settings_params_ += "&" + UrlEncode(k) + "=" + UrlEncode(v);
+  for (int i = 0; i < options_.max_in_flight; ++i)
+    threads_.emplace_back([this] {
+      NameThisThread("send/" + options_.pipeline);
+      SenderLoop();
+    });
 }
 
 Writer::~Writer() {
@@ -83,7 +89,8 @@ void Writer::SenderLoop() {
     }
     cv_.notify_all();
     const Block& block = item.second;
-    Status st = SendBlock(block, fmt::format("sluice-{}-{}-{}", options_.pipeline, getpid(), item.first));
+    Status st =
+        SendBlock(block, fmt::format("sluice-{}-{}-{}", options_.pipeline, getpid(), item.first));
     if (st.ok()) {
       // Rows sent to the dead-letter file must be durable before their positions are committed.
       if (dead_letter_.count() > 0) st = dead_letter_.Sync();
@@ -170,8 +177,8 @@ Status Writer::SendBlock(const Block& block, const std::string& query_id) {
         continue;
       case ErrorClass::kPermanent:
         return Status(Code::kPermanent,
-                      fmt::format("ClickHouse refused INSERT into {}.{} ({}): {}", options_.database,
-                                  options_.table, c.reason, c.message));
+                      fmt::format("ClickHouse refused INSERT into {}.{} ({}): {}",
+                                  options_.database, options_.table, c.reason, c.message));
       case ErrorClass::kRowLevel: {
         if (block.rows() == 1) {
           RETURN_IF_ERROR(dead_letter_.Write(partition_name_(block.origin(0).partition),
@@ -182,7 +189,8 @@ Status Writer::SendBlock(const Block& block, const std::string& query_id) {
         }
         // Isolate the bad rows: halves until single rows remain.
         std::vector<size_t> left, right;
-        for (size_t i = 0; i < block.rows(); ++i) (i < block.rows() / 2 ? left : right).push_back(i);
+        for (size_t i = 0; i < block.rows(); ++i)
+          (i < block.rows() / 2 ? left : right).push_back(i);
         RETURN_IF_ERROR(SendBlock(block.Select(left), query_id + "-l"));
         return SendBlock(block.Select(right), query_id + "-r");
       }

@@ -9,6 +9,7 @@
 #include <unordered_set>
 
 #include "clickhouse/sql.h"
+#include "core/thread_name.h"
 
 namespace sluice {
 
@@ -494,6 +495,7 @@ Status Runner::Run(const std::atomic<bool>& stop, const std::atomic<bool>& abort
   std::vector<std::thread> workers;
   for (auto& reader : readers_) {
     workers.emplace_back([this, r = reader.get()] {
+      NameThisThread("decode/" + pipeline_.name);
       Status st = Decode(*r);
       if (!st.ok()) SetFailure(st);
     });

@@ -10,6 +10,8 @@
 #include <chrono>
 #include <thread>
 
+#include "core/thread_name.h"
+
 namespace sluice {
 namespace {
 
@@ -136,7 +138,10 @@ Result<std::unique_ptr<HttpServer>> HttpServer::Start(const std::string& address
   impl->port = impl->acceptor.local_endpoint(ec).port();
   impl->Accept();
   Impl* raw = impl.get();
-  impl->thread = std::thread([raw] { raw->io.run(); });
+  impl->thread = std::thread([raw] {
+    NameThisThread("http");
+    raw->io.run();
+  });
   return std::unique_ptr<HttpServer>(new HttpServer(std::move(impl)));
 }
 
