@@ -381,21 +381,38 @@ Status JsonReader::AppendRow(std::string_view line, size_t capacity, RowOrigin o
 Status JsonReader::AppendLines(std::string_view data, size_t capacity,
                                const std::vector<Line>& lines, Block& block,
                                const std::function<Status(size_t, const Status&)>& on_error,
-                               size_t batch_bytes) {
+                               size_t* rows, size_t batch_bytes) {
   Impl& m = *impl_;
   SLUICE_CHECK(m.meta_columns.empty());
   SLUICE_CHECK(capacity >= data.size() + kPadding);
+  size_t attempted = 0;  // non-blank lines
+  // Line i's text without a final '\r'; false if it is blank. Looked at only here, after stage 1
+  // went over its batch (cache-hot), not by the caller.
+  auto text_of = [&](size_t i, std::string_view* text) {
+    std::string_view t = data.substr(lines[i].begin, lines[i].end - lines[i].begin);
+    if (!t.empty() && t.back() == '\r') t.remove_suffix(1);
+    if (t.empty() ||
+        ((t[0] == ' ' || t[0] == '\t') && t.find_first_not_of(" \t") == std::string_view::npos))
+      return false;
+    *text = t;
+    return true;
+  };
   // One by one from line i on: the exact per-line behaviour, messages included.
   auto per_line = [&](size_t i) -> Status {
+    std::string_view text;
     for (; i < lines.size(); ++i) {
-      const Line& l = lines[i];
-      Status st =
-          AppendRow(data.substr(l.begin, l.end - l.begin), capacity - l.begin, l.origin, block);
+      if (!text_of(i, &text)) continue;
+      ++attempted;
+      Status st = AppendRow(text, capacity - lines[i].begin, lines[i].origin, block);
       if (!st.ok()) RETURN_IF_ERROR(on_error(i, st));
     }
     return Status::Ok();
   };
-  if (lines.size() < 2) return per_line(0);
+  auto finish = [&](Status st) {
+    if (rows != nullptr) *rows = attempted;
+    return st;
+  };
+  if (lines.size() < 2) return finish(per_line(0));
   // Batches of about 256 KiB stay in L2; a line longer than a batch makes simdjson report an
   // error, which sends the rest through per_line (whose parser grows as needed).
   const size_t batch = std::max(batch_bytes, 2 * (lines[0].end - lines[0].begin) + 64);
@@ -403,56 +420,64 @@ Status JsonReader::AppendLines(std::string_view data, size_t capacity,
   m.stream_parser.threaded = false;  // stage 1 of the next batch on this thread: no extra thread
 #endif
   ond::document_stream stream;
-  if (m.stream_parser.iterate_many(data.data(), data.size(), batch).get(stream)) return per_line(0);
+  if (m.stream_parser.iterate_many(data.data(), data.size(), batch).get(stream))
+    return finish(per_line(0));
   // A row is committed only once the next document is seen to start exactly where the next
-  // line does: then its document lay within its own line. Until then it is `pending`.
+  // non-blank line does: then its document lay within its own line. Until then it is pending.
   auto& present = block.present();
-  size_t i = 0;          // the line the next document must start
-  bool pending = false;  // row of line i-1 converted, not yet committed
+  size_t i = 0;  // the next line to look at
+  bool pending = false;
+  size_t pending_line = 0;
+  std::string_view pending_text, text;
   auto commit = [&] {
     for (size_t c = 0; c < m.stamp.size(); ++c)
       if (m.stamp[c] == m.row_id) ++present[c];
-    const Line& l = lines[i - 1];
-    block.CommitRow(l.origin, data.substr(l.begin, l.end - l.begin));
+    block.CommitRow(lines[pending_line].origin, pending_text);
     pending = false;
   };
   // Gives up on the stream: the pending row (whose line end is unproven) and every line after
   // it go through per_line.
   auto fall_back = [&]() -> Status {
+    size_t from = i;
     if (pending) {
       block.RollbackRow();
-      --i;
+      --attempted;
+      from = pending_line;
     }
-    return per_line(i);
+    return per_line(from);
   };
   for (auto it = stream.begin(); it != stream.end(); ++it) {
     auto doc_result = *it;
-    if (doc_result.error() || i >= lines.size()) return fall_back();
-    const Line& l = lines[i];
-    size_t start = l.begin;
-    while (start < l.end && (data[start] == ' ' || data[start] == '\t')) ++start;
+    while (i < lines.size() && !text_of(i, &text)) ++i;
+    if (doc_result.error() || i >= lines.size()) return finish(fall_back());
+    size_t start = lines[i].begin;
+    while (data[start] == ' ' || data[start] == '\t') ++start;  // stops: the line is not blank
     // The first document of a batch may be reported from the whitespace before it.
     size_t at = it.current_index();
     while (at < start &&
            (data[at] == '\n' || data[at] == '\r' || data[at] == ' ' || data[at] == '\t'))
       ++at;
-    if (at != start) return fall_back();
+    if (at != start) return finish(fall_back());
     if (pending) commit();
     ++m.row_id;
     ond::object obj;
-    if (doc_result.value_unsafe().get_object().get(obj)) return fall_back();
+    if (doc_result.value_unsafe().get_object().get(obj)) return finish(fall_back());
     if (!m.ProcessObject(obj, m.root, block).ok()) {
       block.RollbackRow();
-      return fall_back();  // per_line converts it again and reports its error
+      return finish(fall_back());  // per_line converts it again and reports its error
     }
     for (size_t c = 0; c < m.stamp.size(); ++c)
       if (m.stamp[c] != m.row_id) block.column(c).AppendDefault();
     pending = true;
+    pending_line = i;
+    pending_text = text;
+    ++attempted;
     ++i;
   }
-  if (stream.truncated_bytes() != 0 || i != lines.size()) return fall_back();
+  while (i < lines.size() && !text_of(i, &text)) ++i;
+  if (stream.truncated_bytes() != 0 || i != lines.size()) return finish(fall_back());
   if (pending) commit();
-  return Status::Ok();
+  return finish(Status::Ok());
 }
 
 Status JsonReader::Impl::ProcessObject(ond::object obj, const PathNode& node, Block& block) {
@@ -579,8 +604,7 @@ bool JsonReader::Impl::ConvertFast(const FastPlan& p, ond::value& v, Column& col
     case Fast::kDateTime: {
       int64_t sec, ns;
       if (!RawString(v, &text, /*check_escapes=*/false) ||
-          !ParseDateTime(text, p.zone, &sec, &ns) || sec < 0 ||
-          sec > UINT32_MAX)
+          !ParseDateTime(text, p.zone, &sec, &ns) || sec < 0 || sec > UINT32_MAX)
         return false;
       col.AppendFixed(static_cast<uint32_t>(sec));
       return true;

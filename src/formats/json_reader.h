@@ -43,23 +43,24 @@ class JsonReader {
   Status AppendRow(std::string_view line, size_t capacity, RowOrigin origin, Block& block,
                    const RecordMeta* meta = nullptr);
 
-  // One line for AppendLines: its bytes are data[begin, end) (no '\n', no trailing '\r'; not
-  // blank) and its row's origin.
+  // One line for AppendLines: its bytes are data[begin, end), without the '\n' (a final '\r'
+  // is dropped; a blank line gives no row and no error), and its row's origin.
   struct Line {
     size_t begin = 0, end = 0;
     RowOrigin origin;
   };
-  // Appends one row per line, in order, exactly as AppendRow would for each — but simdjson finds
-  // the structure of many lines at once (one stage-1 pass per batch of lines, not per line).
-  // Every line is still checked to hold exactly one document; from the first line where that
-  // does not hold, or that fails to convert, lines go through AppendRow one by one.
+  // Appends one row per non-blank line, in order, exactly as AppendRow would for each — but
+  // simdjson finds the structure of many lines at once (one stage-1 pass per batch of lines, not
+  // per line). Every line is still checked to hold exactly one document; from the first line
+  // where that does not hold, or that fails to convert, lines go through AppendRow one by one.
   // `data` holds the lines (capacity readable bytes, >= data.size() + kPadding); on_error(i, st)
   // is called for each line i that AppendRow rejects (the block is unchanged for it), and an
-  // error it returns stops the call. REQUIRES: no metadata columns (options.metadata empty).
+  // error it returns stops the call. *rows (if given) is set to the number of non-blank lines.
   // `batch_bytes` is simdjson's batch size (tests make it small to cross many batch boundaries).
+  // REQUIRES: no metadata columns (options.metadata empty).
   Status AppendLines(std::string_view data, size_t capacity, const std::vector<Line>& lines,
                      Block& block, const std::function<Status(size_t, const Status&)>& on_error,
-                     size_t batch_bytes = 256 << 10);
+                     size_t* rows = nullptr, size_t batch_bytes = 256 << 10);
 
   // The leaf field paths of one JSON object line (for `sluice check`); nested objects as "a.b".
   static Result<std::set<std::string>> FieldPaths(std::string_view line);

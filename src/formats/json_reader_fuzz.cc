@@ -142,20 +142,19 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   for (size_t b = 0; b <= size;) {
     size_t e = line.find('\n', b);
     if (e == std::string_view::npos) e = size;
-    size_t end = e;
-    if (end > b && line[end - 1] == '\r') --end;
-    if (line.substr(b, end - b).find_first_not_of(" \t") != std::string_view::npos)
-      lines.push_back({b, end, sluice::RowOrigin{}});
+    lines.push_back({b, e, sluice::RowOrigin{}});
     b = e + 1;
   }
   Block by_row(st.block->schema_ptr()), by_stream(st.block->schema_ptr());
   std::vector<size_t> failed_by_row, failed_by_stream;
+  size_t non_blank = 0, rows_by_stream = 0;
   for (size_t i = 0; i < lines.size(); ++i) {
     const auto& l = lines[i];
-    if (!st.by_row
-             ->AppendRow(line.substr(l.begin, l.end - l.begin), buf.size() - l.begin, l.origin,
-                         by_row)
-             .ok())
+    std::string_view t = line.substr(l.begin, l.end - l.begin);
+    if (!t.empty() && t.back() == '\r') t.remove_suffix(1);
+    if (t.find_first_not_of(" \t") == std::string_view::npos) continue;
+    ++non_blank;
+    if (!st.by_row->AppendRow(t, buf.size() - l.begin, l.origin, by_row).ok())
       failed_by_row.push_back(i);
   }
   sluice::Status ls = st.by_stream->AppendLines(
@@ -164,8 +163,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         failed_by_stream.push_back(i);
         return sluice::Status::Ok();
       },
-      64 + size % 512);
+      &rows_by_stream, 64 + size % 512);
   SLUICE_CHECK(ls.ok());
+  SLUICE_CHECK(rows_by_stream == non_blank);
   SLUICE_CHECK(failed_by_stream == failed_by_row);
   SLUICE_CHECK(Shape(by_stream) == Shape(by_row));
   for (size_t r = 0; r < by_row.rows(); ++r) SLUICE_CHECK(by_stream.raw(r) == by_row.raw(r));

@@ -147,9 +147,8 @@ bool ParseDateTime(std::string_view s, const date::time_zone* zone, int64_t* sec
     const date::year_month_day ymd{date::year{y}, date::month{static_cast<unsigned>(mo)},
                                    date::day{static_cast<unsigned>(d)}};
     if (!ymd.ok() || h > 23 || mi > 59 || se > 60) return false;
-    return FromLocal(
-        date::sys_days(ymd).time_since_epoch().count() * 86400 + h * 3600 + mi * 60 + se, zone,
-        seconds);
+    const int64_t days = date::sys_days(ymd).time_since_epoch().count();  // int: widen first
+    return FromLocal(days * 86400 + h * 3600 + mi * 60 + se, zone, seconds);
   }
   if (!Digits(s, 0, 4, &y) || s[4] != '-' || !Digits(s, 5, 2, &mo) || s.size() < 10 ||
       s[7] != '-' || !Digits(s, 8, 2, &d))

@@ -91,6 +91,9 @@ TEST(ParseDateTime, FixedShapeFastPathChecksEveryField) {
   EXPECT_EQ(Time("2023/11-14 22:13:20"), std::nullopt);
   EXPECT_EQ(Time("2023-11-14_22:13:20"), std::nullopt);
   EXPECT_EQ(Time("2023-11-14 22:13:20", "Europe/Berlin"), (Instant{kT - 3600, 0}));
+  // Far from the epoch the seconds do not fit 32 bits (found by the fuzz target).
+  EXPECT_EQ(Time("1011-11-14 22:13:20"), (Instant{-30235686400, 0}));
+  EXPECT_EQ(Time("9999-12-31 23:59:59"), (Instant{253402300799, 0}));
 }
 
 TEST(ParseDateTime, WithoutSeconds) {

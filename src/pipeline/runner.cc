@@ -420,20 +420,15 @@ Status Runner::DecodeLines(JsonReader& reader, const Piece& piece, Block& block)
   const std::string_view data(piece.data->data() + piece.offset, piece.size);
   const size_t capacity = piece.data->size() - piece.offset;
   const SourceLabel label = LabelOf(piece.partition);
-  // The piece's non-blank lines, decoded together (one simdjson pass over many lines).
+  // The piece's lines, decoded together (one simdjson pass over many lines). Their bytes are not
+  // touched here: AppendLines looks at them once stage 1 has brought them into cache.
   thread_local std::vector<JsonReader::Line> line_refs;
   auto& lines = line_refs;  // one thread-local lookup per piece, not per line
   lines.clear();
   uint64_t line = piece.first_line;
   auto add = [&](size_t pos, size_t end) {
-    std::string_view text = data.substr(pos, end - pos);
-    if (!text.empty() && text.back() == '\r') text.remove_suffix(1);
-    const bool blank = text.empty() || ((text[0] == ' ' || text[0] == '\t') &&
-                                        text.find_first_not_of(" \t") == std::string_view::npos);
-    if (!blank)
-      lines.push_back({pos, pos + text.size(),
-                       RowOrigin{piece.partition, line, Offset{piece.begin.value + pos}}});
-    ++line;
+    lines.push_back(
+        {pos, end, RowOrigin{piece.partition, line++, Offset{piece.begin.value + pos}}});
   };
   if (piece.line_ends) {
     const auto& ends = *piece.line_ends;
@@ -451,12 +446,18 @@ Status Runner::DecodeLines(JsonReader& reader, const Piece& piece, Block& block)
     }
   }
   uint64_t dead = 0;
-  RETURN_IF_ERROR(reader.AppendLines(data, capacity, lines, block, [&](size_t i, const Status& st) {
-    ++dead;
-    const auto& l = lines[i];
-    return dead_letter_.Write(label, l.origin, data.substr(l.begin, l.end - l.begin), st.message());
-  }));
-  stats_.rows_read += lines.size();
+  size_t rows = 0;
+  RETURN_IF_ERROR(reader.AppendLines(
+      data, capacity, lines, block,
+      [&](size_t i, const Status& st) {
+        ++dead;
+        const auto& l = lines[i];
+        std::string_view text = data.substr(l.begin, l.end - l.begin);
+        if (!text.empty() && text.back() == '\r') text.remove_suffix(1);
+        return dead_letter_.Write(label, l.origin, text, st.message());
+      },
+      &rows));
+  stats_.rows_read += rows;
   stats_.rows_dead_lettered += dead;
   return Status::Ok();
 }
