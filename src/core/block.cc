@@ -36,7 +36,7 @@ void Block::CommitRow(RowOrigin origin, std::string_view raw) {
   raw_.push_back(raw);
 }
 
-void Block::KeepAlive(std::shared_ptr<const std::string> buffer) {
+void Block::KeepAlive(std::shared_ptr<const void> buffer) {
   if (buffers_.empty() || buffers_.back() != buffer) buffers_.push_back(std::move(buffer));
 }
 

@@ -70,7 +70,7 @@ class Block {
   // the block). REQUIRES: every column grew by exactly one value since the last row.
   void CommitRow(RowOrigin origin, std::string_view raw);
   // Keeps an input buffer alive as long as the block: rows' raw bytes point into it (no copy).
-  void KeepAlive(std::shared_ptr<const std::string> buffer);
+  void KeepAlive(std::shared_ptr<const void> buffer);
   // Rolls back columns to rows() values after a partially converted row.
   void RollbackRow();
 
@@ -109,7 +109,7 @@ class Block {
   std::vector<uint32_t> present_;
   std::vector<RowOrigin> origins_;
   std::vector<std::string_view> raw_;
-  std::vector<std::shared_ptr<const std::string>> buffers_;
+  std::vector<std::shared_ptr<const void>> buffers_;
   CheckpointRanges checkpoint_;
   uint64_t budget_charge_ = 0;
   std::vector<std::function<void()>> on_ack_;

@@ -253,18 +253,22 @@ Status Runner::QueuePiece(const Chunk& chunk, size_t from, size_t to, uint64_t f
     piece.line_to = line_from + lines;
     piece.line_base = from;
   }
-  if (chunk.owner && 2 * chunk.data.size() >= chunk.owner->size()) {
+  if (chunk.owner && 2 * chunk.data.size() >= chunk.owner_size) {
     // The source shares its buffer and the chunk fills most of it: point into it, no copy.
     // (A small chunk — a trickle from stdin — is copied instead, so it does not pin a whole
     // read buffer that the memory budget would not see.)
-    piece.data = chunk.owner;
-    piece.offset = static_cast<size_t>(chunk.data.data() - chunk.owner->data()) + from;
+    piece.keep = chunk.owner;
+    piece.base = chunk.owner_data;
+    piece.base_size = chunk.owner_size;
+    piece.offset = static_cast<size_t>(chunk.data.data() - chunk.owner_data) + from;
   } else {
     auto data = std::make_shared<std::string>();
     data->reserve(to - from + JsonReader::kPadding);
     data->append(chunk.data.substr(from, to - from));
     data->append(JsonReader::kPadding, '\0');
-    piece.data = std::move(data);
+    piece.base = data->data();
+    piece.base_size = data->size();
+    piece.keep = std::move(data);
   }
   piece.partition = chunk.partition;
   piece.begin = Offset{chunk.begin.value + from};
@@ -287,7 +291,9 @@ Status Runner::QueueRecords(const Chunk& chunk, const std::atomic<bool>& stop) {
     piece.end =
         to == records.size() ? chunk.end : Offset{static_cast<uint64_t>(records[to].meta.offset)};
     piece.lines = to - from;
-    piece.data = chunk.owner;
+    piece.keep = chunk.owner;
+    piece.base = chunk.owner_data;
+    piece.base_size = chunk.owner_size;
     piece.records = chunk.records;
     piece.record_from = from;
     piece.record_to = to;
@@ -380,8 +386,8 @@ Status Runner::Read(const std::atomic<bool>& stop) {
 }
 
 Status Runner::DecodeRecords(JsonReader& reader, const Piece& piece, Block& block) {
-  const char* base = piece.data->data();
-  const size_t total = piece.data->size();
+  const char* base = piece.base;
+  const size_t total = piece.base_size;
   uint64_t rows = 0, dead = 0, tombstones = 0;
   for (size_t i = piece.record_from; i < piece.record_to; ++i) {
     const Record& r = (*piece.records)[i];
@@ -411,14 +417,14 @@ Status Runner::DecodePiece(JsonReader& reader, const Piece& piece, Block& block)
     RETURN_IF_ERROR(DecodeLines(reader, piece, block));
   }
   block.checkpoint().Cover(piece.partition, piece.begin, piece.end);
-  block.KeepAlive(piece.data);
+  block.KeepAlive(piece.keep);
   block.budget_charge() += piece.charge;
   return Status::Ok();
 }
 
 Status Runner::DecodeLines(JsonReader& reader, const Piece& piece, Block& block) {
-  const std::string_view data(piece.data->data() + piece.offset, piece.size);
-  const size_t capacity = piece.data->size() - piece.offset;
+  const std::string_view data(piece.base + piece.offset, piece.size);
+  const size_t capacity = piece.base_size - piece.offset;
   const SourceLabel label = LabelOf(piece.partition);
   // The piece's lines, decoded together (one simdjson pass over many lines). Their bytes are not
   // touched here: AppendLines looks at them once stage 1 has brought them into cache.

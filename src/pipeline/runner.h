@@ -63,7 +63,10 @@ class Runner {
     size_t offset = 0;    // where its lines start in *data
     size_t size = 0;      // bytes of lines from there (readable padding follows)
     uint64_t charge = 0;  // bytes taken from the budget for it
-    std::shared_ptr<const std::string> data;
+    // The bytes [base, base + base_size) its lines (or records) are in, kept valid by `keep`.
+    std::shared_ptr<const void> keep;
+    const char* base = nullptr;
+    size_t base_size = 0;
     // Line ends as the source found them, if it did: lines [line_from, line_to) of *line_ends,
     // whose offsets are `line_base` more than positions in the piece's lines.
     std::shared_ptr<const std::vector<size_t>> line_ends;

@@ -27,7 +27,7 @@ struct PipelineStats;
 // One message of a message-based source: its bytes within the chunk's buffer and its metadata
 // (whose views point into the same buffer or into strings the source keeps for its lifetime).
 struct Record {
-  size_t begin = 0;  // payload offset in *Chunk::owner (not in data)
+  size_t begin = 0;  // payload offset from Chunk::owner_data (not from data)
   size_t size = 0;   // 0: no payload (a tombstone): covered, but not a row
   RecordMeta meta;
 };
@@ -41,7 +41,10 @@ struct Chunk {
   size_t capacity = 0;      // readable bytes from data.data() (≥ data.size() + 64: JSON padding)
   // The buffer `data` points into, if the source lets it be shared: holding it keeps the bytes
   // valid after the next Read() (so they need not be copied).
-  std::shared_ptr<const std::string> owner;
+  // (Any holder: a read buffer, a file mapping.) owner_data/owner_size: the bytes it keeps valid.
+  std::shared_ptr<const void> owner;
+  const char* owner_data = nullptr;
+  size_t owner_size = 0;
   // Line sources may hand on where each line ends (found while splitting the stream, so nobody
   // scans for newlines again): for line i of data, the offset of its '\n' (or data.size() for a
   // last line without one). If set, lines == line_ends->size().

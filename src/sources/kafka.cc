@@ -395,6 +395,8 @@ class KafkaSource : public Source {
     c.lines = part.records->size();
     c.data = std::string_view(buf.data(), used);
     c.capacity = buf.size();
+    c.owner_data = buf.data();
+    c.owner_size = buf.size();
     c.owner = std::move(part.buffer);
     c.records = std::move(part.records);
     part.covered = part.next;

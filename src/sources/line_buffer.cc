@@ -41,6 +41,8 @@ void LineBuffer::Reset(PartitionId p, Offset start, uint64_t first_line) {
 
 Result<ReadResult> LineBuffer::Next(const ReadFn& read, Chunk* chunk) {
   chunk->owner.reset();  // the caller is done with the previous chunk
+  chunk->owner_data = nullptr;
+  chunk->owner_size = 0;
   chunk->line_ends.reset();
   if (begin_ > 0) {
     if (buf_.use_count() > 1) {
@@ -96,6 +98,8 @@ Result<ReadResult> LineBuffer::Next(const ReadFn& read, Chunk* chunk) {
   chunk->data = std::string_view(buf.data(), take);
   chunk->capacity = buf.size();
   chunk->owner = buf_;
+  chunk->owner_data = buf.data();
+  chunk->owner_size = buf.size();
   // One scan finds every line end: the pipeline splits and decodes by these, never rescanning.
   auto ends = std::make_shared<std::vector<size_t>>();
   ends->reserve(last_lines_ + last_lines_ / 4 + 16);
