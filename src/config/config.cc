@@ -23,6 +23,7 @@ namespace sluice {
 namespace {
 
 using config::ApplyDerived;
+using config::Bool;
 using config::Bytes;
 using config::Check;
 using config::CheckSchema;
@@ -85,6 +86,13 @@ const Section& SourceSchema() {
               .Between(64 * kKiB, kGiB)
               .Doc("Size of each read from the input (kafka: the bytes of messages gathered "
                    "per partition before they are handed on)."),
+          Bool("mmap", &SourceConfig::mmap)
+              .Default(true)
+              .OnlyWhen("type", {"file"})
+              .Doc("Map plain (uncompressed) files into memory instead of reading them through a "
+                   "buffer: rows are decoded where the file's pages are, with no copy. A file "
+                   "truncated while sluice reads it then stops the process (SIGBUS); set `false` "
+                   "if files may be truncated in place. Gzip files are always read."),
           String("brokers", &SourceConfig::brokers)
               .Required()
               .NonEmpty()

@@ -22,6 +22,7 @@ struct SourceConfig {
   std::vector<std::string> paths;  // file: NDJSON files, plain or .gz
   std::string checkpoint;  // file: checkpoint path; default <state_dir>/<pipeline>.checkpoint
   int64_t read_buffer_bytes = 4 << 20;
+  bool mmap = true;  // file: map plain files instead of reading them
   // kafka
   std::string brokers;                            // bootstrap.servers
   std::vector<std::string> topics;                // names, or regexes starting with '^'

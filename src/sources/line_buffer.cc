@@ -12,6 +12,20 @@ namespace {
 constexpr size_t kPad = 64;
 }
 
+std::shared_ptr<std::vector<size_t>> FindLineEnds(std::string_view data, size_t expected) {
+  auto ends = std::make_shared<std::vector<size_t>>();
+  ends->reserve(expected + expected / 4 + 16);
+  const char* const begin = data.data();
+  const char* const end = begin + data.size();
+  for (const char* p = begin;
+       (p = static_cast<const char*>(std::memchr(p, '\n', static_cast<size_t>(end - p)))) !=
+       nullptr;
+       ++p)
+    ends->push_back(static_cast<size_t>(p - begin));
+  if (!data.empty() && data.back() != '\n') ends->push_back(data.size());
+  return ends;
+}
+
 LineBuffer::LineBuffer(size_t chunk_bytes, size_t max_line_bytes)
     : chunk_bytes_(chunk_bytes), max_line_bytes_(max_line_bytes) {
   buf_ = std::make_shared<std::string>(chunk_bytes_ + kPad, '\0');
@@ -101,13 +115,8 @@ Result<ReadResult> LineBuffer::Next(const ReadFn& read, Chunk* chunk) {
   chunk->owner_data = buf.data();
   chunk->owner_size = buf.size();
   // One scan finds every line end: the pipeline splits and decodes by these, never rescanning.
-  auto ends = std::make_shared<std::vector<size_t>>();
-  ends->reserve(last_lines_ + last_lines_ / 4 + 16);
-  for (const char* p = buf.data();
-       (p = static_cast<const char*>(std::memchr(p, '\n', buf.data() + take - p))) != nullptr; ++p)
-    ends->push_back(static_cast<size_t>(p - buf.data()));
-  line_ += ends->size();
-  if (buf[take - 1] != '\n') ends->push_back(take);
+  auto ends = FindLineEnds(std::string_view(buf.data(), take), last_lines_);
+  line_ += ends->size() - (buf[take - 1] == '\n' ? 0 : 1);
   last_lines_ = ends->size();
   chunk->lines = ends->size();
   chunk->line_ends = std::move(ends);

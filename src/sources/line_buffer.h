@@ -11,6 +11,10 @@
 
 namespace sluice {
 
+// Where each line of `data` ends, for Chunk::line_ends: the offset of each '\n', plus
+// data.size() if the last line has none. `expected` sizes the vector (the previous count).
+std::shared_ptr<std::vector<size_t>> FindLineEnds(std::string_view data, size_t expected);
+
 class LineBuffer {
  public:
   // `read(buf, n)` returns bytes read, 0 at end of input, kWouldBlock if nothing arrived in time,
