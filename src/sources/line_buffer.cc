@@ -6,6 +6,10 @@
 #include <cerrno>
 #include <cstring>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 namespace sluice {
 
 namespace {
@@ -16,12 +20,20 @@ std::shared_ptr<std::vector<size_t>> FindLineEnds(std::string_view data, size_t 
   auto ends = std::make_shared<std::vector<size_t>>();
   ends->reserve(expected + expected / 4 + 16);
   const char* const begin = data.data();
-  const char* const end = begin + data.size();
-  for (const char* p = begin;
-       (p = static_cast<const char*>(std::memchr(p, '\n', static_cast<size_t>(end - p)))) !=
-       nullptr;
-       ++p)
-    ends->push_back(static_cast<size_t>(p - begin));
+  size_t i = 0;
+#if defined(__SSE2__)
+  // 16 bytes at a time, every newline of a block from one mask (lines are short: a memchr call
+  // per line costs more than the scan).
+  const __m128i newline = _mm_set1_epi8('\n');
+  for (; i + 16 <= data.size(); i += 16) {
+    const __m128i block = _mm_loadu_si128(reinterpret_cast<const __m128i*>(begin + i));
+    for (unsigned hits = static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(block, newline)));
+         hits != 0; hits &= hits - 1)
+      ends->push_back(i + static_cast<size_t>(__builtin_ctz(hits)));
+  }
+#endif
+  for (; i < data.size(); ++i)
+    if (begin[i] == '\n') ends->push_back(i);
   if (!data.empty() && data.back() != '\n') ends->push_back(data.size());
   return ends;
 }
