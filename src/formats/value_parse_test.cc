@@ -220,6 +220,23 @@ TEST(ParseDecimal, SixtyFourBitPathChecksThePrecision) {
   EXPECT_EQ(Dec("1000.00", 5, 2), "rejected");
 }
 
+TEST(ParseDecimal, OnePassShapeAgreesWithTheGeneralPath) {
+  // 18 whole digits fit the one-pass path; 19 and more, or an exponent, take the general one.
+  EXPECT_EQ(Dec("123456789012345678", 38, 0), "123456789012345678");
+  EXPECT_EQ(Dec("1234567890123456789", 38, 0), "1234567890123456789");
+  EXPECT_EQ(Dec("9999999999999999999", 19, 0), "9999999999999999999");
+  EXPECT_EQ(Dec("00000000000000000000001.25", 9, 2), "125");
+  EXPECT_EQ(Dec("+0.5", 9, 2), "50");
+  EXPECT_EQ(Dec(".", 9, 2), "rejected");
+  EXPECT_EQ(Dec("-", 9, 2), "rejected");
+  EXPECT_EQ(Dec("1.2.3", 9, 2), "rejected");
+  EXPECT_EQ(Dec("1.5x", 9, 2), "rejected");
+  EXPECT_EQ(Dec("12.3456789", 18, 4), "123456");
+  EXPECT_EQ(Dec("-12.3456789", 18, 4), "-123456");
+  EXPECT_EQ(Dec("99999.999", 7, 2), "9999999");
+  EXPECT_EQ(Dec("100000", 7, 2), "rejected");
+}
+
 TEST(ParseDecimal, Precision38) {
   EXPECT_EQ(Dec("99999999999999999999999999999999999999", 38, 0),
             "99999999999999999999999999999999999999");
