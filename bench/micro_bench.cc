@@ -115,7 +115,7 @@ Status DecodeAll(JsonReader& reader, const std::shared_ptr<std::string>& lines,
     refs[i] = {starts[i], starts[i + 1] - 1, RowOrigin{PartitionId{0}, i + 1, Offset{starts[i]}}};
   Status first;
   RETURN_IF_ERROR(reader.AppendLines(std::string_view(lines->data(), starts[n]), lines->size(),
-                                     refs, block, [&](size_t, const Status& st) {
+                                     refs, block, [&](size_t, std::string_view, const Status& st) {
                                        if (first.ok()) first = st;
                                        return Status::Ok();
                                      }));

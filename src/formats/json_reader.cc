@@ -395,10 +395,10 @@ Status JsonReader::AppendRow(std::string_view line, size_t capacity, RowOrigin o
   return Status::Ok();
 }
 
-Status JsonReader::AppendLines(std::string_view data, size_t capacity,
-                               const std::vector<Line>& lines, Block& block,
-                               const std::function<Status(size_t, const Status&)>& on_error,
-                               size_t* rows, size_t batch_bytes) {
+Status JsonReader::AppendLines(
+    std::string_view data, size_t capacity, const std::vector<Line>& lines, Block& block,
+    const std::function<Status(size_t, std::string_view, const Status&)>& on_error, size_t* rows,
+    size_t batch_bytes) {
   Impl& m = *impl_;
   SLUICE_CHECK(m.meta_columns.empty());
   SLUICE_CHECK(capacity >= data.size() + kPadding);
@@ -421,7 +421,7 @@ Status JsonReader::AppendLines(std::string_view data, size_t capacity,
       if (!text_of(i, &text)) continue;
       ++attempted;
       Status st = AppendRow(text, capacity - lines[i].begin, lines[i].origin, block);
-      if (!st.ok()) RETURN_IF_ERROR(on_error(i, st));
+      if (!st.ok()) RETURN_IF_ERROR(on_error(i, text, st));
     }
     return Status::Ok();
   };

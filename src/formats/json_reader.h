@@ -53,13 +53,15 @@ class JsonReader {
   // simdjson finds the structure of many lines at once (one stage-1 pass per batch of lines, not
   // per line). Every line is still checked to hold exactly one document; from the first line
   // where that does not hold, or that fails to convert, lines go through AppendRow one by one.
-  // `data` holds the lines (capacity readable bytes, >= data.size() + kPadding); on_error(i, st)
-  // is called for each line i that AppendRow rejects (the block is unchanged for it), and an
+  // `data` holds the lines (capacity readable bytes, >= data.size() + kPadding); on_error(i, text,
+  // st) is called for each line i that AppendRow rejects — text is the line as decoded, without a
+  // final '\r' — (the block is unchanged for it), and an
   // error it returns stops the call. *rows (if given) is set to the number of non-blank lines.
   // `batch_bytes` is simdjson's batch size (tests make it small to cross many batch boundaries).
   // REQUIRES: no metadata columns (options.metadata empty).
   Status AppendLines(std::string_view data, size_t capacity, const std::vector<Line>& lines,
-                     Block& block, const std::function<Status(size_t, const Status&)>& on_error,
+                     Block& block,
+                     const std::function<Status(size_t, std::string_view, const Status&)>& on_error,
                      size_t* rows = nullptr, size_t batch_bytes = 256 << 10);
 
   // The leaf field paths of one JSON object line (for `sluice check`); nested objects as "a.b".

@@ -159,7 +159,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   }
   sluice::Status ls = st.by_stream->AppendLines(
       line, buf.size(), lines, by_stream,
-      [&](size_t i, const sluice::Status&) {
+      [&](size_t i, std::string_view, const sluice::Status&) {
         failed_by_stream.push_back(i);
         return sluice::Status::Ok();
       },

@@ -934,7 +934,7 @@ void ExpectSameAsOneByOne(const std::vector<std::string>& texts, size_t batch_by
   size_t rows = 0;
   Status st = many->AppendLines(
       view, buffer->size(), lines, by_stream,
-      [&](size_t i, const Status& e) {
+      [&](size_t i, std::string_view, const Status& e) {
         errors_by_stream.push_back(std::to_string(i) + ": " + e.message());
         return Status::Ok();
       },

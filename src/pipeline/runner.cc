@@ -455,12 +455,9 @@ Status Runner::DecodeLines(JsonReader& reader, const Piece& piece, Block& block)
   size_t rows = 0;
   RETURN_IF_ERROR(reader.AppendLines(
       data, capacity, lines, block,
-      [&](size_t i, const Status& st) {
+      [&](size_t i, std::string_view text, const Status& st) {
         ++dead;
-        const auto& l = lines[i];
-        std::string_view text = data.substr(l.begin, l.end - l.begin);
-        if (!text.empty() && text.back() == '\r') text.remove_suffix(1);
-        return dead_letter_.Write(label, l.origin, text, st.message());
+        return dead_letter_.Write(label, lines[i].origin, text, st.message());
       },
       &rows));
   stats_.rows_read += rows;
