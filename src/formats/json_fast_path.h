@@ -1,0 +1,266 @@
+// The JSON reader's fast path: for each column, its usual JSON shape, chosen once when the reader
+// is created, and read in place — strings straight from the input (no unescaping copy unless
+// they hold an escape), integers with a precomputed range, no second dispatch on the type. Any
+// other shape returns false and takes JsonReader's general conversion.
+// Everything here is inline: it runs for every value of every row.
+// Thread-safety: stateless functions; a FastPlan is read-only once built.
+#pragma once
+
+#include <simdjson.h>
+
+#include <cstdint>
+#include <cstring>
+#include <string_view>
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
+#include <fmt/format.h>
+
+#include "core/column.h"
+#include "formats/native_writer.h"
+#include "formats/value_parse.h"
+
+namespace sluice {
+namespace json_fast {
+
+namespace ond = simdjson::ondemand;
+
+// How a column's value is read on the fast path, resolved once per column at Create: the usual
+// JSON shape for its type, read in place (no unescaping copy) and without dispatching on the type
+// again per value. Any other shape goes through Convert, the general path.
+enum class Fast : uint8_t {
+  kNone,
+  kUInt,  // (U)Int* from a JSON integer, range-checked
+  kInt,
+  kFloat64,
+  kString,  // String from a string without escapes
+  kUuid,
+  kDateTime,        // DateTime from date/time text
+  kEnum,            // Enum8/16 from a label
+  kDecimal,         // Decimal from a number, parsed exactly from its text
+  kNullableString,  // Nullable(String) from a string
+  kArrayOfString,   // Array(String) from an array of strings
+};
+
+struct FastPlan {
+  Fast kind = Fast::kNone;
+  uint8_t width = 0;  // bytes per stored value
+  int64_t min = 0;    // integer range
+  uint64_t max = 0;
+  const date::time_zone* zone = nullptr;
+  const DataType* type = nullptr;  // the storage type
+};
+
+inline FastPlan PlanFor(const DataType& type, const TimeZones& zones) {
+  const DataType& t = type.storage();
+  FastPlan p;
+  p.type = &t;
+  p.width = static_cast<uint8_t>(t.value_width());
+  switch (t.id) {
+    case TypeId::kUInt8:
+    case TypeId::kUInt16:
+    case TypeId::kUInt32:
+    case TypeId::kUInt64:
+      p.kind = Fast::kUInt;
+      p.max = p.width == 8 ? UINT64_MAX : (uint64_t{1} << (8 * p.width)) - 1;
+      break;
+    case TypeId::kInt8:
+    case TypeId::kInt16:
+    case TypeId::kInt32:
+    case TypeId::kInt64:
+      p.kind = Fast::kInt;
+      p.max = p.width == 8 ? INT64_MAX : (uint64_t{1} << (8 * p.width - 1)) - 1;
+      p.min = -static_cast<int64_t>(p.max) - 1;
+      break;
+    case TypeId::kFloat64:
+      p.kind = Fast::kFloat64;
+      break;
+    case TypeId::kString:
+      p.kind = Fast::kString;
+      break;
+    case TypeId::kUUID:
+      p.kind = Fast::kUuid;
+      break;
+    case TypeId::kDateTime:
+      p.kind = Fast::kDateTime;
+      p.zone = zones.For(t);
+      break;
+    case TypeId::kEnum8:
+    case TypeId::kEnum16:
+      p.kind = Fast::kEnum;
+      break;
+    case TypeId::kDecimal:
+      p.kind = Fast::kDecimal;
+      break;
+    case TypeId::kNullable:
+      if (t.children[0]->id == TypeId::kString) p.kind = Fast::kNullableString;
+      break;
+    case TypeId::kArray:
+      if (t.children[0]->storage().id == TypeId::kString) p.kind = Fast::kArrayOfString;
+      break;
+    default:
+      break;
+  }
+  return p;
+}
+
+// True if p[0, n) holds a backslash. REQUIRES 16 readable bytes past p + n (input padding):
+// blocks are compared whole, without a memchr call per value.
+[[gnu::always_inline]] inline bool HasBackslash(const char* p, size_t n) {
+#if defined(__SSE2__)
+  const __m128i backslash = _mm_set1_epi8('\\');
+  for (size_t i = 0; i < n; i += 16) {
+    const __m128i block = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + i));
+    unsigned hits = static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(block, backslash)));
+    if (n - i < 16) hits &= (1u << (n - i)) - 1;
+    if (hits != 0) return true;
+  }
+  return false;
+#else
+  return std::memchr(p, '\\', n) != nullptr;
+#endif
+}
+
+// The text of a JSON string value as it is written, when it has no escape sequence (the norm):
+// no copy, no unescaping, and the value stays unconsumed. False for anything else. Callers whose
+// parser rejects a backslash anyway (UUID, date/time text) pass check_escapes = false: an escaped
+// value then fails their parse and takes the general path, which unescapes it.
+[[gnu::always_inline]] inline bool RawString(ond::value& v, std::string_view* out,
+                                             bool check_escapes = true) {
+  std::string_view tok = v.raw_json_token();  // up to the next structural character
+  while (tok.size() >= 2 && tok.back() != '"') {
+    const char c = tok.back();
+    if (c != ' ' && c != '\t' && c != '\n' && c != '\r') return false;
+    tok.remove_suffix(1);
+  }
+  if (tok.size() < 2 || tok.front() != '"') return false;
+  tok = tok.substr(1, tok.size() - 2);
+  if (check_escapes && HasBackslash(tok.data(), tok.size())) return false;
+  *out = tok;
+  return true;
+}
+
+[[gnu::always_inline]] inline void PutUnsigned(Column& col, uint8_t width, uint64_t x) {
+  switch (width) {
+    case 1:
+      col.AppendFixed(static_cast<uint8_t>(x));
+      break;
+    case 2:
+      col.AppendFixed(static_cast<uint16_t>(x));
+      break;
+    case 4:
+      col.AppendFixed(static_cast<uint32_t>(x));
+      break;
+    default:
+      col.AppendFixed(x);
+      break;
+  }
+}
+
+// The column's planned fast path. Returns false, with `col` and `v` untouched, when the value has
+// another shape; true when it took the value, with *st saying whether it converted. Elements of
+// an array that are not plain strings go through convert_element(value, type, column) -> Status.
+template <typename ConvertElement>
+bool ConvertFast(const FastPlan& p, ond::value& v, Column& col, const TimeZones& zones, Status* st,
+                 ConvertElement&& convert_element) {
+  std::string_view text;
+  switch (p.kind) {
+    case Fast::kUInt: {
+      uint64_t x;
+      if (v.get_uint64().get(x)) return false;
+      if (x > p.max)
+        *st = PutInteger(x, *p.type, col, zones);  // the range error
+      else
+        PutUnsigned(col, p.width, x);
+      return true;
+    }
+    case Fast::kInt: {
+      int64_t x;
+      if (v.get_int64().get(x)) return false;
+      if (x < p.min || x > static_cast<int64_t>(p.max))
+        *st = PutInteger(x, *p.type, col, zones);  // the range error
+      else
+        PutUnsigned(col, p.width, static_cast<uint64_t>(x));
+      return true;
+    }
+    case Fast::kFloat64: {
+      double x;
+      if (v.get_double().get(x)) return false;
+      col.AppendFixed(x);
+      return true;
+    }
+    case Fast::kString:
+      if (!RawString(v, &text)) return false;
+      col.AppendString(text);
+      return true;
+    case Fast::kUuid: {
+      uint8_t bytes[16];
+      if (!RawString(v, &text, /*check_escapes=*/false) || !ParseUuid(text, bytes)) return false;
+      col.AppendBytes(bytes, 16);
+      return true;
+    }
+    case Fast::kDateTime: {
+      int64_t sec, ns;
+      if (!RawString(v, &text, /*check_escapes=*/false) ||
+          !ParseDateTime(text, p.zone, &sec, &ns) || sec < 0 || sec > UINT32_MAX)
+        return false;
+      col.AppendFixed(static_cast<uint32_t>(sec));
+      return true;
+    }
+    case Fast::kEnum:
+      if (!RawString(v, &text)) return false;
+      for (const auto& [name, value] : p.type->enum_values) {
+        if (name != text) continue;
+        PutUnsigned(col, p.width, static_cast<uint64_t>(static_cast<int64_t>(value)));
+        return true;
+      }
+      return false;
+    case Fast::kDecimal: {
+      std::string_view x = v.raw_json_token();
+      if (x.empty() || !(x[0] == '-' || (x[0] >= '0' && x[0] <= '9'))) return false;
+      while (!x.empty() &&
+             (x.back() == ' ' || x.back() == '\t' || x.back() == '\r' || x.back() == '\n'))
+        x.remove_suffix(1);
+      __int128 d;
+      if (!ParseDecimal(x, p.type->precision, p.type->scale, &d)) return false;
+      if (p.width == 16)
+        col.AppendFixed(d);
+      else
+        PutUnsigned(col, p.width, static_cast<uint64_t>(static_cast<int64_t>(d)));
+      return true;
+    }
+    case Fast::kNullableString:
+      if (!RawString(v, &text)) return false;
+      col.nulls.push_back(0);
+      col.children[0].AppendString(text);
+      return true;
+    case Fast::kArrayOfString: {
+      ond::array arr;
+      if (v.get_array().get(arr)) return false;
+      Column& elements = col.children[0];
+      for (auto el : arr) {
+        ond::value ev;
+        if (auto err = el.get(ev); err) {
+          *st = InvalidArgument(fmt::format("malformed JSON: {}", simdjson::error_message(err)));
+          return true;
+        }
+        if (RawString(ev, &text)) {
+          elements.AppendString(text);
+        } else if (Status es = convert_element(ev, *p.type->children[0], elements); !es.ok()) {
+          *st = std::move(es);
+          return true;
+        }
+      }
+      col.offsets.push_back(elements.offsets.size());  // elements are Strings
+      return true;
+    }
+    case Fast::kNone:
+      return false;
+  }
+  return false;
+}
+
+}  // namespace json_fast
+}  // namespace sluice
