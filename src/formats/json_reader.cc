@@ -145,11 +145,9 @@ struct JsonReader::Impl {
   TimeZones zones;
 
   Status ProcessObject(ond::object obj, const PathNode& node, Block& block);
+  // Any value into any column type: the type's fast path if the value has its usual shape (for
+  // nested values too), else by the value's JSON type.
   Status Convert(ond::value v, const DataType& t, Column& col);
-  // The common case of each column type, read with one typed getter (simdjson leaves the value
-  // unconsumed when the type does not match). Returns false to fall back to Convert's general
-  // path, with `col` untouched.
-  bool TryFast(ond::value& v, const DataType& t, Column& col, Status* st);
   Status ConvertNumber(ond::value v, const DataType& t, Column& col);
 };
 
@@ -458,74 +456,12 @@ Status JsonReader::Impl::ConvertNumber(ond::value v, const DataType& t, Column& 
   return ConvertText(Trim(v.raw_json_token()), t, col, zones, /*from_number=*/true);
 }
 
-bool JsonReader::Impl::TryFast(ond::value& v, const DataType& t, Column& col, Status* st) {
-  switch (t.id) {
-    case TypeId::kInt8:
-    case TypeId::kInt16:
-    case TypeId::kInt32:
-    case TypeId::kInt64: {
-      int64_t x;
-      if (v.get_int64().get(x)) return false;
-      *st = PutInteger(x, t, col, zones);
-      return true;
-    }
-    case TypeId::kUInt8:
-    case TypeId::kUInt16:
-    case TypeId::kUInt32:
-    case TypeId::kUInt64: {
-      uint64_t x;
-      if (v.get_uint64().get(x)) return false;
-      *st = PutInteger(x, t, col, zones);
-      return true;
-    }
-    case TypeId::kFloat64: {
-      double x;
-      if (v.get_double().get(x)) return false;
-      col.AppendFixed<double>(x);
-      return true;
-    }
-    case TypeId::kString:
-    case TypeId::kFixedString:
-    case TypeId::kUUID:
-    case TypeId::kDateTime:
-    case TypeId::kDate:
-    case TypeId::kEnum8:
-    case TypeId::kEnum16:
-    case TypeId::kIPv4:
-    case TypeId::kIPv6: {
-      std::string_view x;
-      if (v.get_string().get(x)) return false;
-      *st = ConvertText(x, t, col, zones, /*from_number=*/false);
-      return true;
-    }
-    case TypeId::kDecimal: {
-      // A JSON number's text is parsed exactly (never through a double).
-      std::string_view x = v.raw_json_token();
-      if (x.empty() || !(x[0] == '-' || (x[0] >= '0' && x[0] <= '9'))) return false;
-      while (!x.empty() &&
-             (x.back() == ' ' || x.back() == '\t' || x.back() == '\r' || x.back() == '\n' ||
-              x.back() == ',' || x.back() == '}' || x.back() == ']'))
-        x.remove_suffix(1);
-      *st = ConvertText(x, t, col, zones, /*from_number=*/true);
-      return true;
-    }
-    case TypeId::kNullable: {
-      const DataType& inner = *t.children[0];
-      if (inner.id != TypeId::kString) return false;
-      std::string_view x;
-      if (v.get_string().get(x)) return false;
-      col.nulls.push_back(0);
-      col.children[0].AppendString(x);
-      return true;
-    }
-    default:
-      return false;
-  }
-}
-
 Status JsonReader::Impl::Convert(ond::value v, const DataType& type, Column& col) {
   const DataType& t = type.storage();
-  if (Status st; TryFast(v, t, col, &st)) return st;
+  if (Status st; ConvertFast(
+          PlanFor(t, zones), v, col, zones, &st,
+          [this](ond::value& e, const DataType& et, Column& into) { return Convert(e, et, into); }))
+    return st;
   ond::json_type jt;
   if (auto err = v.type().get(jt); err)
     return InvalidArgument(fmt::format("malformed JSON: {}", simdjson::error_message(err)));
