@@ -11,13 +11,14 @@
 namespace sluice {
 
 Writer::Writer(ClickHouseClient& client, WriterOptions options, DeadLetter& dead_letter,
-               PipelineStats& stats, AckFn on_ack, NameFn partition_name)
+               PipelineStats& stats, AckFn on_ack, NameFn partition_name, RecycleFn recycle)
     : client_(client),
       options_(std::move(options)),
       dead_letter_(dead_letter),
       stats_(stats),
       on_ack_(std::move(on_ack)),
-      partition_name_(std::move(partition_name)) {
+      partition_name_(std::move(partition_name)),
+      recycle_(std::move(recycle)) {
   for (const auto& [k, v] : options_.settings)
     settings_params_ += "&" + UrlEncode(k) + "=" + UrlEncode(v);
   for (int i = 0; i < options_.max_in_flight; ++i)
@@ -76,6 +77,7 @@ void Writer::Fail(Status st) {
 }
 
 void Writer::SenderLoop() {
+  Buffers buffers;
   while (true) {
     std::pair<uint64_t, Block> item{0, Block(std::make_shared<Schema>())};
     {
@@ -89,12 +91,13 @@ void Writer::SenderLoop() {
     }
     cv_.notify_all();
     const Block& block = item.second;
-    Status st =
-        SendBlock(block, fmt::format("sluice-{}-{}-{}", options_.pipeline, getpid(), item.first));
+    Status st = SendBlock(
+        block, fmt::format("sluice-{}-{}-{}", options_.pipeline, getpid(), item.first), buffers);
     if (st.ok()) {
       // Rows sent to the dead-letter file must be durable before their positions are committed.
       if (dead_letter_.count() > 0) st = dead_letter_.Sync();
       if (st.ok()) st = on_ack_(block);
+      if (st.ok() && recycle_) recycle_(std::move(item.second));
     }
     if (!st.ok() && st.code() != Code::kCancelled) Fail(st);
     {
@@ -119,7 +122,7 @@ bool Writer::SleepBackoff(int attempt) {
   return !cv_.wait_until(lock, deadline, [&] { return aborted_.load(); });
 }
 
-Status Writer::SendBlock(const Block& block, const std::string& query_id) {
+Status Writer::SendBlock(const Block& block, const std::string& query_id, Buffers& buffers) {
   if (block.rows() == 0) return Status::Ok();
   // Columns with a DEFAULT expression that no row set are left out: the server computes them.
   std::vector<size_t> columns;
@@ -136,18 +139,19 @@ Status Writer::SendBlock(const Block& block, const std::string& query_id) {
                   QuoteIdentifier(options_.table), column_list);
   std::string params =
       "query=" + UrlEncode(sql) + "&query_id=" + UrlEncode(query_id) + settings_params_;
-  std::string body;
-  EncodeNative(block, columns, options_.native, body);
+  buffers.native.clear();
+  EncodeNative(block, columns, options_.native, buffers.native);
+  const std::string* body = &buffers.native;
   std::vector<std::string> headers;
   if (options_.compression == BodyCompression::kLz4) {
-    std::string framed;
-    CompressLz4Block(body, framed);
-    body.swap(framed);
+    buffers.packed.clear();
+    CompressLz4Block(buffers.native, buffers.packed);
+    body = &buffers.packed;
     params += "&decompress=1";
   } else if (options_.compression == BodyCompression::kGzip) {
-    std::string gz;
-    RETURN_IF_ERROR(GzipBody(body, gz));
-    body.swap(gz);
+    buffers.packed.clear();
+    RETURN_IF_ERROR(GzipBody(buffers.native, buffers.packed));
+    body = &buffers.packed;
     headers.push_back("Content-Encoding: gzip");
   }
 
@@ -155,7 +159,7 @@ Status Writer::SendBlock(const Block& block, const std::string& query_id) {
     if (aborted_) return Status(Code::kCancelled, "aborted");
     auto conn = client_.pool().Acquire();
     const auto sent = std::chrono::steady_clock::now();
-    HttpResponse r = conn->Post(params, body, headers);
+    HttpResponse r = conn->Post(params, *body, headers);
     Classified c = Classify(r);
     if (c.cls == ErrorClass::kOk) {
       client_.pool().Release(std::move(conn));
@@ -191,8 +195,9 @@ Status Writer::SendBlock(const Block& block, const std::string& query_id) {
         std::vector<size_t> left, right;
         for (size_t i = 0; i < block.rows(); ++i)
           (i < block.rows() / 2 ? left : right).push_back(i);
-        RETURN_IF_ERROR(SendBlock(block.Select(left), query_id + "-l"));
-        return SendBlock(block.Select(right), query_id + "-r");
+        // This batch's bytes are not needed any more: the halves reuse its buffers.
+        RETURN_IF_ERROR(SendBlock(block.Select(left), query_id + "-l", buffers));
+        return SendBlock(block.Select(right), query_id + "-r", buffers);
       }
       case ErrorClass::kOk:
         break;

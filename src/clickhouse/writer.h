@@ -49,9 +49,12 @@ class Writer {
  public:
   using AckFn = std::function<Status(const Block&)>;  // block.checkpoint() is confirmed
   using NameFn = std::function<SourceLabel(PartitionId)>;
+  // Takes each block once it is acknowledged (after on_ack), so its buffers can be reused.
+  // Called by sender threads; must be thread-safe. Optional.
+  using RecycleFn = std::function<void(Block&&)>;
 
   Writer(ClickHouseClient& client, WriterOptions options, DeadLetter& dead_letter,
-         PipelineStats& stats, AckFn on_ack, NameFn partition_name);
+         PipelineStats& stats, AckFn on_ack, NameFn partition_name, RecycleFn recycle = {});
   ~Writer();
 
   // Queues a block (possibly with zero rows: its range is still acknowledged). Blocks while the
@@ -66,7 +69,12 @@ class Writer {
 
  private:
   void SenderLoop();
-  Status SendBlock(const Block& block, const std::string& query_id);
+  // A sender thread's body buffers, reused from batch to batch so their pages stay mapped.
+  struct Buffers {
+    std::string native;  // the encoded block
+    std::string packed;  // its compressed form (sink.compression)
+  };
+  Status SendBlock(const Block& block, const std::string& query_id, Buffers& buffers);
   void Fail(Status st);
   bool SleepBackoff(int attempt);
 
@@ -76,6 +84,7 @@ class Writer {
   PipelineStats& stats_;
   AckFn on_ack_;
   NameFn partition_name_;
+  RecycleFn recycle_;
   std::string settings_params_;
 
   mutable std::mutex mu_;

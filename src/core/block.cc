@@ -1,5 +1,6 @@
 #include "core/block.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 
@@ -29,6 +30,17 @@ void Block::ReserveLike(const Block& other) {
   for (size_t i = 0; i < columns_.size(); ++i) columns_[i].ReserveLike(other.columns_[i]);
   origins_.reserve(other.origins_.size() + other.origins_.size() / 8);
   raw_.reserve(other.raw_.size() + other.raw_.size() / 8);
+}
+
+void Block::Reset() {
+  for (auto& c : columns_) c.Clear();
+  std::fill(present_.begin(), present_.end(), 0);
+  origins_.clear();
+  raw_.clear();
+  buffers_.clear();
+  checkpoint_.ranges.clear();
+  budget_charge_ = 0;
+  on_ack_.clear();
 }
 
 void Block::CommitRow(RowOrigin origin, std::string_view raw) {

@@ -66,6 +66,9 @@ class Block {
   // Reserves room for as much as `other` (same schema) holds: batches are similar in size, so
   // the next one is filled without reallocation.
   void ReserveLike(const Block& other);
+  // Empties the block for reuse: no rows, buffers, checkpoint, charge or hooks; the columns keep
+  // their capacity, so the next batch is filled without allocating or faulting in fresh pages.
+  void Reset();
   // Records a completed row. `raw` must point into a buffer kept alive by KeepAlive() (or outlive
   // the block). REQUIRES: every column grew by exactly one value since the last row.
   void CommitRow(RowOrigin origin, std::string_view raw);

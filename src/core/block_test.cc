@@ -47,6 +47,40 @@ TEST(BlockFilter, DroppingEveryRowLeavesAnEmptyBlockThatStillCovers) {
   EXPECT_FALSE(b.checkpoint().empty());
 }
 
+TEST(BlockReset, EmptiesEverythingButKeepsTheColumnsCapacity) {
+  Block b = Rows(10);
+  auto buffer = std::make_shared<std::string>("input");
+  std::weak_ptr<std::string> watch = buffer;
+  b.KeepAlive(std::move(buffer));
+  b.budget_charge() = 123;
+  int hooks = 0;
+  b.on_ack().push_back([&] { ++hooks; });
+  b.present()[1] = 7;
+  b.column(1).AppendString("half a row");  // a partially converted row is dropped too
+  const size_t ids = b.column(0).data.capacity(), names = b.column(1).data.capacity();
+
+  b.Reset();
+  EXPECT_EQ(b.rows(), 0u);
+  EXPECT_EQ(b.column(0).rows(), 0u);
+  EXPECT_EQ(b.column(1).rows(), 0u);
+  EXPECT_EQ(b.column(1).data.size(), 0u);
+  EXPECT_TRUE(b.checkpoint().empty());
+  EXPECT_EQ(b.budget_charge(), 0u);
+  EXPECT_TRUE(b.on_ack().empty());
+  EXPECT_EQ(b.present()[1], 0u);
+  EXPECT_TRUE(watch.expired());  // the input buffer is released
+  EXPECT_EQ(b.column(0).data.capacity(), ids);
+  EXPECT_EQ(b.column(1).data.capacity(), names);
+  EXPECT_EQ(hooks, 0);
+
+  // Refilled, it is an ordinary block.
+  b.column(0).AppendFixed<uint32_t>(9);
+  b.column(1).AppendString("again");
+  b.CommitRow(RowOrigin{PartitionId{2}, 1, Offset{0}}, "x");
+  b.CheckInvariant();
+  EXPECT_EQ(b.column(1).StringAt(0), "again");
+}
+
 TEST(BlockReshape, MovesColumnsAndAddsComputedOnes) {
   Block b = Rows(2);
   bool acked = false;

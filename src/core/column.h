@@ -43,7 +43,13 @@ class Column {
   // Removes rows [n, rows()) — used to roll back a partially converted row.
   // REQUIRES: n <= rows().
   void Truncate(size_t n);
-  void Clear() { Truncate(0); }
+  // Removes every value, including those of a partially appended row; capacity is kept.
+  void Clear() {
+    data.clear();
+    offsets.clear();
+    nulls.clear();
+    for (auto& c : children) c.Clear();
+  }
   // Reserves room for as many values as `other` holds (a previous block of the same schema), so a
   // block filled to a similar size never reallocates.
   void ReserveLike(const Column& other);

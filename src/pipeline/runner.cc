@@ -136,7 +136,7 @@ Status Runner::Prepare() {
   wo.compression = BodyCompressionFromName(sink.compression);
   writer_ = std::make_unique<Writer>(
       *client_, wo, dead_letter_, stats_, [this](const Block& b) { return OnAck(b); },
-      [this](PartitionId p) { return LabelOf(p); });
+      [this](PartitionId p) { return LabelOf(p); }, [this](Block&& b) { Recycle(std::move(b)); });
   return Status::Ok();
 }
 
@@ -183,10 +183,32 @@ Status Runner::OnAck(const Block& block) {
   return Status::Ok();
 }
 
+void Runner::Recycle(Block&& block) {
+  // Transforms may have reshaped it into the table's schema: only decoded blocks are reused.
+  if (block.schema_ptr() != schema_) return;
+  auto spare = std::make_unique<Block>(std::move(block));
+  spare->Reset();  // drops the input buffers now, as destroying the block would
+  std::lock_guard lock(spare_mu_);
+  if (spare_.size() < readers_.size()) spare_.push_back(std::move(spare));
+}
+
+std::unique_ptr<Block> Runner::NextBlock(const Block& like) {
+  {
+    std::lock_guard lock(spare_mu_);
+    if (!spare_.empty()) {
+      auto b = std::move(spare_.back());
+      spare_.pop_back();
+      return b;
+    }
+  }
+  auto b = std::make_unique<Block>(schema_);
+  b->ReserveLike(like);
+  return b;
+}
+
 Status Runner::CutBlock(std::unique_ptr<Block>& block) {
   if (block->checkpoint().empty() && block->rows() == 0) return Status::Ok();
-  auto next = std::make_unique<Block>(schema_);
-  next->ReserveLike(*block);
+  auto next = NextBlock(*block);
   if (!transforms_->passthrough()) {
     Block& b = *block;
     const uint64_t before = b.rows();

@@ -78,6 +78,12 @@ class Runner {
   };
 
   Status CutBlock(std::unique_ptr<Block>& block);
+  // An empty block for the next batch: an acknowledged one emptied for reuse if there is one,
+  // else a new one reserved like `like`. Any decode thread.
+  std::unique_ptr<Block> NextBlock(const Block& like);
+  // Keeps an acknowledged block of schema_ for NextBlock (at most one per decode thread: spares
+  // hold memory outside the budget). Sender threads.
+  void Recycle(Block&& block);
   Status OnAck(const Block& block);
   Status Read(const std::atomic<bool>& stop);
   // Queues bytes [from, to) of the chunk: `lines` lines from `first_line`, which are lines
@@ -119,6 +125,8 @@ class Runner {
   DeadLetter dead_letter_;
   AckTracker acks_;
   std::unique_ptr<Writer> writer_;
+  std::mutex spare_mu_;
+  std::vector<std::unique_ptr<Block>> spare_;  // emptied acknowledged blocks (Recycle)
 
   mutable std::mutex mu_;
   std::condition_variable cv_;
