@@ -4,16 +4,39 @@
 BUILD ?= build
 JOBS ?= 2
 DEMO_PORT ?= 18123
+# Profile-guided build (default): an instrumented build's bench/pgo_train writes a profile once
+# per build directory, and the real build is compiled with it. `make pgo` retrains (after changes
+# to the hot paths); PGO=0 builds without a profile (quicker edit-compile cycles).
+PGO ?= 1
+PGO_DIR := $(abspath $(BUILD))/pgo-profile
+ifeq ($(PGO),1)
+PGO_FLAGS := -DSLUICE_PGO=use -DSLUICE_PGO_DIR=$(PGO_DIR)
+PGO_STAMP := $(PGO_DIR)/stamp
+else
+PGO_FLAGS := -DSLUICE_PGO=
+PGO_STAMP :=
+endif
 
-.PHONY: setup build demo test bench clean format
+.PHONY: setup build demo test bench clean format pgo
 
 setup:
 	@scripts/setup
 
-$(BUILD)/build.ninja: CMakeLists.txt
-	@cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+$(PGO_DIR)/stamp:
+	@echo "build: training run for the profile-guided build (once per build directory)"
+	@cmake -S . -B $(BUILD)/pgo-generate -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+	  -DSLUICE_PGO=generate -DSLUICE_PGO_DIR=$(PGO_DIR) >/dev/null
+	@ninja -C $(BUILD)/pgo-generate -j $(JOBS) pgo_train | grep -v '^\[' || true
+	@rm -rf $(PGO_DIR) && mkdir -p $(PGO_DIR)
+	@$(BUILD)/pgo-generate/pgo_train
+	@touch $@
 
-build: setup $(BUILD)/build.ninja
+pgo: setup
+	@rm -f $(PGO_DIR)/stamp
+	@$(MAKE) --no-print-directory build
+
+build: setup $(PGO_STAMP)
+	@cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo $(PGO_FLAGS) >/dev/null
 	@ninja -C $(BUILD) -j $(JOBS) | grep -v '^\[' || true
 	@test -x $(BUILD)/sluice
 

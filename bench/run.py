@@ -36,6 +36,20 @@ RUNS = 3
 TABLE = "default.bench"
 
 
+def build_kind():
+    """How BUILD was compiled, from its CMake cache: profile-guided (the Makefile's default) or not."""
+    try:
+        with open(os.path.join(BUILD, "CMakeCache.txt")) as f:
+            for line in f:
+                if line.startswith("SLUICE_PGO:"):
+                    if line.strip().endswith("=use"):
+                        return "profile-guided (make PGO=1, the default)"
+                    break
+    except OSError:
+        pass
+    return "without a profile (PGO=0)"
+
+
 def timed(cmd):
     """Runs cmd; returns (wall seconds, its CPU seconds, its peak RSS KiB) — of that process only."""
     with open(os.devnull, "w") as null, open("/tmp/sluice-bench-stderr.txt", "w+") as err:
@@ -52,6 +66,7 @@ def timed(cmd):
 
 def main():
     os.environ.setdefault("SLUICE_TEST_DATA", os.path.join(BUILD, "bench-data"))
+    print("bench: sluice built %s" % build_kind(), flush=True)
     print("bench: generating W1 (%d rows)…" % ROWS, flush=True)
     data = lib.dataset(ROWS, compact=True)
     size = os.path.getsize(data)

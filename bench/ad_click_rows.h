@@ -1,0 +1,124 @@
+// Seed-002 ad-click rows built in memory, shared by the micro-benchmarks and the profile-guided
+// build's trainer (bench/pgo_train.cc), so both exercise the same shapes as `make bench`.
+#pragma once
+
+#include <cstdio>
+#include <memory>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "formats/json_reader.h"
+
+namespace sluice::bench {
+
+inline SchemaPtr AdClicksSchema() {
+  auto schema = std::make_shared<Schema>();
+  const std::pair<const char*, const char*> columns[] = {
+      {"click_id", "UUID"},
+      {"user_id", "UInt64"},
+      {"ad_id", "UInt32"},
+      {"timestamp_ms", "UInt64"},
+      {"event_time", "DateTime"},
+      {"ip_address", "String"},
+      {"device", "Enum8('desktop' = 1, 'mobile' = 2, 'tablet' = 3)"},
+      {"price", "Decimal(18, 4)"},
+      {"tags", "Array(String)"},
+      {"referrer", "Nullable(String)"},
+  };
+  for (const auto& [name, type] : columns)
+    schema->columns.push_back({name, ParseType(type).value(), DefaultKind::kNone, ""});
+  return schema;
+}
+
+// Rows shaped like examples/quickstart/generate.py's, built here so the benchmark needs no file.
+// `compact` is the W1 shape `make bench` ingests (--compact: naive DateTime text, at most one
+// tag, a referrer that is sometimes absent, no nested object).
+inline std::shared_ptr<std::string> AdClickLines(size_t n, std::vector<size_t>* starts,
+                                                 bool compact = false) {
+  std::mt19937_64 rng(2);
+  const char* devices[] = {"desktop", "mobile", "tablet"};
+  auto out = std::make_shared<std::string>();
+  char buf[512];
+  for (size_t i = 0; i < n; ++i) {
+    starts->push_back(out->size());
+    const uint64_t a = rng(), b = rng();
+    int len;
+    if (compact) {
+      const char* tags[] = {"", "\"video\"", "\"promo\""};
+      const char* refs[] = {"", ",\"referrer\":\"news.example.com\"",
+                            ",\"referrer\":\"social.example.net\""};
+      len = std::snprintf(
+          buf, sizeof buf,
+          "{\"click_id\":\"%08x-%04x-4%03x-8%03x-%012llx\",\"user_id\":%llu,\"ad_id\":%llu,"
+          "\"timestamp_ms\":%llu,\"ip_address\":\"%llu.%llu.%llu.%llu\",\"event_time\":"
+          "\"2023-11-14 "
+          "22:%02llu:%02llu\",\"device\":\"%s\",\"price\":%llu.%04llu,\"tags\":[%s]%s}\n",
+          static_cast<unsigned>(a), static_cast<unsigned>(a >> 32) & 0xffff,
+          static_cast<unsigned>(a >> 48) & 0xfff, static_cast<unsigned>(b) & 0xfff,
+          static_cast<unsigned long long>(b >> 16),
+          static_cast<unsigned long long>(rng() % 5000000),
+          static_cast<unsigned long long>(rng() % 20000),
+          static_cast<unsigned long long>(1700000000000ULL + i * 37),
+          static_cast<unsigned long long>(rng() % 223 + 1),
+          static_cast<unsigned long long>(rng() % 256),
+          static_cast<unsigned long long>(rng() % 256),
+          static_cast<unsigned long long>(rng() % 254 + 1),
+          static_cast<unsigned long long>(rng() % 60), static_cast<unsigned long long>(rng() % 60),
+          devices[rng() % 3], static_cast<unsigned long long>(rng() % 50),
+          static_cast<unsigned long long>(rng() % 10000), tags[rng() % 3], refs[rng() % 3]);
+      out->append(buf, static_cast<size_t>(len));
+      continue;
+    }
+    len = std::snprintf(
+        buf, sizeof buf,
+        "{\"click_id\":\"%08x-%04x-4%03x-8%03x-%012llx\",\"user_id\":%llu,\"ad_id\":%llu,"
+        "\"timestamp_ms\":%llu,\"ip_address\":\"%llu.%llu.%llu.%llu\",\"event_time\":"
+        "\"2023-11-15T00:13:20.978+02:00\",\"device\":\"%s\",\"price\":%llu.%04llu,\"tags\":["
+        "\"video\",\"promo\"],\"referrer\":null,\"geo\":{\"country\":\"US\",\"city\":\"New "
+        "York\"}}\n",
+        static_cast<unsigned>(a), static_cast<unsigned>(a >> 32) & 0xffff,
+        static_cast<unsigned>(a >> 48) & 0xfff, static_cast<unsigned>(b) & 0xfff,
+        static_cast<unsigned long long>(b >> 16), static_cast<unsigned long long>(rng() % 5000000),
+        static_cast<unsigned long long>(rng() % 20000),
+        static_cast<unsigned long long>(1700000000000ULL + i * 37),
+        static_cast<unsigned long long>(rng() % 223 + 1),
+        static_cast<unsigned long long>(rng() % 256), static_cast<unsigned long long>(rng() % 256),
+        static_cast<unsigned long long>(rng() % 254 + 1), devices[rng() % 3],
+        static_cast<unsigned long long>(rng() % 50),
+        static_cast<unsigned long long>(rng() % 10000));
+    out->append(buf, static_cast<size_t>(len));
+  }
+  starts->push_back(out->size());
+  out->append(JsonReader::kPadding, '\0');
+  return out;
+}
+
+// Decodes every line into `block` as the runner does (AppendLines: one simdjson stream over all
+// of them) or, with per_line, one AppendRow per line; returns the first error.
+inline Status DecodeAll(JsonReader& reader, const std::shared_ptr<std::string>& lines,
+                        const std::vector<size_t>& starts, Block& block, bool per_line = false) {
+  block.KeepAlive(lines);
+  const size_t n = starts.size() - 1;
+  if (per_line) {
+    for (size_t i = 0; i < n; ++i) {
+      const size_t b = starts[i], e = starts[i + 1] - 1;  // without the newline
+      RETURN_IF_ERROR(reader.AppendRow(std::string_view(lines->data() + b, e - b),
+                                       lines->size() - b,
+                                       RowOrigin{PartitionId{0}, i + 1, Offset{b}}, block));
+    }
+    return Status::Ok();
+  }
+  std::vector<JsonReader::Line> refs(n);
+  for (size_t i = 0; i < n; ++i)
+    refs[i] = {starts[i], starts[i + 1] - 1, RowOrigin{PartitionId{0}, i + 1, Offset{starts[i]}}};
+  Status first;
+  RETURN_IF_ERROR(reader.AppendLines(std::string_view(lines->data(), starts[n]), lines->size(),
+                                     refs, block, [&](size_t, std::string_view, const Status& st) {
+                                       if (first.ok()) first = st;
+                                       return Status::Ok();
+                                     }));
+  return first;
+}
+
+}  // namespace sluice::bench
