@@ -66,7 +66,8 @@ def timed(cmd):
 
 def main():
     os.environ.setdefault("SLUICE_TEST_DATA", os.path.join(BUILD, "bench-data"))
-    print("bench: sluice built %s" % build_kind(), flush=True)
+    print("bench: sluice built %s; load average %.2f (2 cores: anything above ~0.2 is someone else)"
+          % (build_kind(), os.getloadavg()[0]), flush=True)
     print("bench: generating W1 (%d rows)…" % ROWS, flush=True)
     data = lib.dataset(ROWS, compact=True)
     size = os.path.getsize(data)
@@ -95,7 +96,10 @@ def main():
                 cpus.append(c)
                 rss = max(rss, r)
             results[name] = (statistics.median(walls), statistics.median(cpus), rss)
-            print("  %-34s median %.2fs  %10.0f rows/s" % (name, results[name][0], ROWS / results[name][0]), flush=True)
+            # Every run's figures too: on a shared machine the spread says how far to trust the median.
+            print("  %-34s median %.2fs  %10.0f rows/s   (runs: %s s wall, %s s CPU)" % (
+                name, results[name][0], ROWS / results[name][0], " ".join("%.2f" % w for w in walls),
+                " ".join("%.2f" % c for c in cpus)), flush=True)
 
         print("bench: %d rows, %.0f MB of NDJSON (%.0f B/row), %d runs each, ClickHouse %s on the same cores"
               % (ROWS, size / 1e6, size / ROWS, RUNS, ch.scalar("SELECT version()")), flush=True)
