@@ -66,8 +66,8 @@ def timed(cmd):
 
 def main():
     os.environ.setdefault("SLUICE_TEST_DATA", os.path.join(BUILD, "bench-data"))
-    print("bench: sluice built %s; load average %.2f (2 cores: anything above ~0.2 is someone else)"
-          % (build_kind(), os.getloadavg()[0]), flush=True)
+    print("bench: sluice built %s; 1-minute load average %.2f on %d cores before the runs"
+          % (build_kind(), os.getloadavg()[0], os.cpu_count()), flush=True)
     print("bench: generating W1 (%d rows)…" % ROWS, flush=True)
     data = lib.dataset(ROWS, compact=True)
     size = os.path.getsize(data)
