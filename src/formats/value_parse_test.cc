@@ -4,6 +4,7 @@
 #include <date/tz.h>
 #include <gtest/gtest.h>
 
+#include <cstdio>
 #include <optional>
 #include <string>
 
@@ -47,6 +48,39 @@ constexpr int64_t kT = 1700000000;
 
 TEST(ParseDateTime, EpochSeconds) {
   EXPECT_EQ(Time("1700000000"), (Instant{kT, 0}));
+}
+
+TEST(ParseDateTime, FixedShapeAgreesWithTheCalendarOnEveryDayOfSampledYears) {
+  // The "YYYY-MM-DD hh:mm:ss" fast path computes day numbers itself: every day number 0 to 32 of
+  // every month 0 to 13, in years around each kind of leap-year rule and the ends of the range,
+  // must be accepted exactly when the date is real, and land where date's calendar puts it.
+  for (int y : {0, 1, 3, 4, 100, 399, 400, 1899, 1900, 1969, 1970, 1972, 2000, 2023, 2024, 2100,
+                2400, 9998, 9999}) {
+    for (unsigned m = 0; m <= 13; ++m) {
+      for (unsigned d = 0; d <= 32; ++d) {
+        char text[32];
+        std::snprintf(text, sizeof text, "%04d-%02u-%02u 23:59:58", y, m, d);
+        const date::year_month_day ymd{date::year{y}, date::month{m}, date::day{d}};
+        const auto got = Time(text);
+        if (!ymd.ok()) {
+          EXPECT_EQ(got, std::nullopt) << text;
+          continue;
+        }
+        const int64_t days = date::sys_days(ymd).time_since_epoch().count();
+        EXPECT_EQ(got, (Instant{days * 86400 + 86398, 0})) << text;
+      }
+    }
+  }
+}
+
+TEST(ParseDateTime, FixedShapeRejectsOutOfRangeTimesAndNonDigits) {
+  EXPECT_EQ(Time("2023-11-14 24:00:00"), std::nullopt);
+  EXPECT_EQ(Time("2023-11-14 23:60:00"), std::nullopt);
+  EXPECT_EQ(Time("2023-11-14 23:59:61"), std::nullopt);
+  EXPECT_EQ(Time("2023-11-14T22:13:20"), (Instant{kT, 0}));
+  EXPECT_EQ(Time("2023-11-14 22:13:2x"), std::nullopt);
+  EXPECT_EQ(Time("2023-1a-14 22:13:20"), std::nullopt);
+  EXPECT_EQ(Time("2023-11-14 22:13:20", "Europe/Paris"), (Instant{kT - 3600, 0}));
 }
 
 TEST(ParseDateTime, FractionalEpochSeconds) {
