@@ -2,6 +2,9 @@
 // build's trainer (bench/pgo_train.cc), so both exercise the same shapes as `make bench`.
 #pragma once
 
+#include <date/date.h>
+
+#include <chrono>
 #include <cstdio>
 #include <memory>
 #include <random>
@@ -48,24 +51,31 @@ inline std::shared_ptr<std::string> AdClickLines(size_t n, std::vector<size_t>* 
       const char* tags[] = {"", "\"video\"", "\"promo\""};
       const char* refs[] = {"", ",\"referrer\":\"news.example.com\"",
                             ",\"referrer\":\"social.example.net\""};
+      // As generate.py: 37 ms apart with up to a second of jitter, event_time the same instant.
+      const uint64_t ts = 1700000000000ULL + i * 37 + rng() % 1000;
+      const date::sys_seconds at{std::chrono::seconds(ts / 1000)};
+      const auto day = date::floor<date::days>(at);
+      const date::year_month_day ymd{day};
+      const date::hh_mm_ss<std::chrono::seconds> hms{at - day};
       len = std::snprintf(
           buf, sizeof buf,
           "{\"click_id\":\"%08x-%04x-4%03x-8%03x-%012llx\",\"user_id\":%llu,\"ad_id\":%llu,"
           "\"timestamp_ms\":%llu,\"ip_address\":\"%llu.%llu.%llu.%llu\",\"event_time\":"
-          "\"2023-11-14 "
-          "22:%02llu:%02llu\",\"device\":\"%s\",\"price\":%llu.%04llu,\"tags\":[%s]%s}\n",
+          "\"%04d-%02u-%02u %02d:%02d:%02d\",\"device\":\"%s\",\"price\":%llu.%04llu,"
+          "\"tags\":[%s]%s}\n",
           static_cast<unsigned>(a), static_cast<unsigned>(a >> 32) & 0xffff,
           static_cast<unsigned>(a >> 48) & 0xfff, static_cast<unsigned>(b) & 0xfff,
           static_cast<unsigned long long>(b >> 16),
           static_cast<unsigned long long>(rng() % 5000000),
-          static_cast<unsigned long long>(rng() % 20000),
-          static_cast<unsigned long long>(1700000000000ULL + i * 37),
+          static_cast<unsigned long long>(rng() % 20000), static_cast<unsigned long long>(ts),
           static_cast<unsigned long long>(rng() % 223 + 1),
           static_cast<unsigned long long>(rng() % 256),
           static_cast<unsigned long long>(rng() % 256),
-          static_cast<unsigned long long>(rng() % 254 + 1),
-          static_cast<unsigned long long>(rng() % 60), static_cast<unsigned long long>(rng() % 60),
-          devices[rng() % 3], static_cast<unsigned long long>(rng() % 50),
+          static_cast<unsigned long long>(rng() % 254 + 1), static_cast<int>(ymd.year()),
+          static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()),
+          static_cast<int>(hms.hours().count()), static_cast<int>(hms.minutes().count()),
+          static_cast<int>(hms.seconds().count()), devices[rng() % 3],
+          static_cast<unsigned long long>(rng() % 50),
           static_cast<unsigned long long>(rng() % 10000), tags[rng() % 3], refs[rng() % 3]);
       out->append(buf, static_cast<size_t>(len));
       continue;

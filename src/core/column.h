@@ -67,6 +67,12 @@ class Column {
     AppendBytes(s.data(), s.size());
     offsets.push_back(data.size());
   }
+  // AppendString for text inside a parser's padded input: REQUIRES s.data()[0, size + 16)
+  // readable.
+  void AppendStringPadded(std::string_view s) {
+    data.AppendPadded(s.data(), s.size());
+    offsets.push_back(data.size());
+  }
   std::string_view StringAt(size_t row) const {
     const size_t begin = row == 0 ? 0 : offsets[row - 1];
     return {reinterpret_cast<const char*>(data.data()) + begin, offsets[row] - begin};

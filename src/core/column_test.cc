@@ -85,6 +85,30 @@ TEST(Column, StringRowsAndValues) {
   EXPECT_EQ(c.StringAt(2), "cde");
 }
 
+// AppendStringPadded copies whole 16-byte blocks from padded input: every length around the
+// block edges keeps exactly its own bytes, and the bytes it stores past a value are overwritten
+// by the next one (so they never show up in a value).
+TEST(Column, StringPaddedAppendKeepsExactlyEachValue) {
+  std::string input;
+  for (int i = 0; i < 200; ++i) input += static_cast<char>('A' + i % 53);
+  const std::string padded = input + std::string(16, '#');
+  Column c = Make("String");
+  std::vector<std::string> want;
+  size_t at = 0;
+  for (size_t n : {0, 1, 15, 16, 17, 31, 32, 33, 48, 0, 5, 64, 2}) {
+    c.AppendStringPadded(std::string_view(padded.data() + at, n));
+    want.push_back(input.substr(at, n));
+    at += 3;
+  }
+  c.AppendString("tail");
+  want.push_back("tail");
+  ASSERT_EQ(c.rows(), want.size());
+  for (size_t i = 0; i < want.size(); ++i) EXPECT_EQ(c.StringAt(i), want[i]) << i;
+  size_t total = 0;
+  for (const auto& w : want) total += w.size();
+  EXPECT_EQ(c.data.size(), total);
+}
+
 TEST(Column, StringDefaultIsEmpty) {
   Column c = Make("String");
   c.AppendString("x");

@@ -3,7 +3,7 @@
 // they hold an escape), integers with a precomputed range, no second dispatch on the type. Any
 // other shape returns false and takes JsonReader's general conversion.
 // Everything here is inline: it runs for every value of every row.
-// Thread-safety: stateless functions; a FastPlan is read-only once built.
+// Thread-safety: a FastPlan belongs to one reader (its DateTime memo changes as rows are read).
 #pragma once
 
 #include <simdjson.h>
@@ -44,6 +44,60 @@ enum class Fast : uint8_t {
   kArrayOfString,   // Array(String) from an array of strings
 };
 
+// kDateTime's memo: the last two distinct texts converted and their values. Events arrive roughly
+// in time order, many per second, and with some jitter, so a text is nearly always one of the
+// last two seconds seen; comparing costs a few instructions, converting about two hundred.
+class TextMemo {
+ public:
+  // True, with *out, if `s` is a remembered text. REQUIRES 32 readable bytes at s.data() (the
+  // input's padding guarantees them).
+  [[gnu::always_inline]] bool Find(std::string_view s, uint32_t* out) const {
+    for (const Entry& e : entries_) {
+      if (e.Is(s)) {
+        *out = e.value;
+        return true;
+      }
+    }
+    return false;
+  }
+  // Remembers `s` in place of the older entry (a text over 32 bytes is not remembered).
+  void Remember(std::string_view s, uint32_t value) {
+    if (s.size() > sizeof(Entry::text)) return;
+    Entry& e = entries_[older_];
+    std::memcpy(e.text, s.data(), s.size());
+    e.size = static_cast<uint8_t>(s.size());
+    e.value = value;
+    older_ ^= 1;
+  }
+
+ private:
+  struct Entry {
+    alignas(16) char text[32] = {};
+    uint8_t size = 0;  // 0: empty
+    uint32_t value = 0;
+
+    [[gnu::always_inline]] bool Is(std::string_view s) const {
+      if (s.size() != size || size == 0) return false;
+#if defined(__SSE2__)
+      // Two 16-byte compares cover sizes 16..32 (the second block overlaps the first); a shorter
+      // text needs only the first block's leading bytes.
+      const size_t tail = s.size() >= 16 ? s.size() - 16 : 0;
+      const __m128i a = _mm_cmpeq_epi8(_mm_loadu_si128(reinterpret_cast<const __m128i*>(s.data())),
+                                       _mm_load_si128(reinterpret_cast<const __m128i*>(text)));
+      const __m128i b =
+          _mm_cmpeq_epi8(_mm_loadu_si128(reinterpret_cast<const __m128i*>(s.data() + tail)),
+                         _mm_loadu_si128(reinterpret_cast<const __m128i*>(text + tail)));
+      const unsigned need = s.size() >= 16 ? 0xffffu : (1u << s.size()) - 1;
+      return (static_cast<unsigned>(_mm_movemask_epi8(_mm_and_si128(a, b))) & need) == need;
+#else
+      return std::memcmp(s.data(), text, s.size()) == 0;
+#endif
+    }
+  };
+  Entry entries_[2];
+  unsigned older_ = 0;
+};
+
 struct FastPlan {
   Fast kind = Fast::kNone;
   uint8_t width = 0;  // bytes per stored value
@@ -51,6 +105,7 @@ struct FastPlan {
   uint64_t max = 0;
   const date::time_zone* zone = nullptr;
   const DataType* type = nullptr;  // the storage type
+  mutable TextMemo memo;           // kDateTime
 };
 
 inline FastPlan PlanFor(const DataType& type, const TimeZones& zones) {
@@ -193,7 +248,7 @@ bool ConvertFast(const FastPlan& p, ond::value& v, Column& col, const TimeZones&
     }
     case Fast::kString:
       if (!RawString(v, &text)) return false;
-      col.AppendString(text);
+      col.AppendStringPadded(text);
       return true;
     case Fast::kUuid: {
       uint8_t bytes[16];
@@ -202,11 +257,15 @@ bool ConvertFast(const FastPlan& p, ond::value& v, Column& col, const TimeZones&
       return true;
     }
     case Fast::kDateTime: {
-      int64_t sec, ns;
-      if (!RawString(v, &text, /*check_escapes=*/false) ||
-          !ParseDateTime(text, p.zone, &sec, &ns) || sec < 0 || sec > UINT32_MAX)
-        return false;
-      col.AppendFixed(static_cast<uint32_t>(sec));
+      if (!RawString(v, &text, /*check_escapes=*/false)) return false;
+      uint32_t value;
+      if (!p.memo.Find(text, &value)) {
+        int64_t sec, ns;
+        if (!ParseDateTime(text, p.zone, &sec, &ns) || sec < 0 || sec > UINT32_MAX) return false;
+        value = static_cast<uint32_t>(sec);
+        p.memo.Remember(text, value);
+      }
+      col.AppendFixed(value);
       return true;
     }
     case Fast::kEnum:
@@ -234,7 +293,7 @@ bool ConvertFast(const FastPlan& p, ond::value& v, Column& col, const TimeZones&
     case Fast::kNullableString:
       if (!RawString(v, &text)) return false;
       col.nulls.push_back(0);
-      col.children[0].AppendString(text);
+      col.children[0].AppendStringPadded(text);
       return true;
     case Fast::kArrayOfString: {
       ond::array arr;
@@ -247,7 +306,7 @@ bool ConvertFast(const FastPlan& p, ond::value& v, Column& col, const TimeZones&
           return true;
         }
         if (RawString(ev, &text)) {
-          elements.AppendString(text);
+          elements.AppendStringPadded(text);
         } else if (Status es = convert_element(ev, *p.type->children[0], elements); !es.ok()) {
           *st = std::move(es);
           return true;

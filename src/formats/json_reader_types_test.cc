@@ -237,6 +237,38 @@ TEST(JsonReader, ServerTimeZoneAppliesToDateTimeWithoutZone) {
   EXPECT_EQ(r.col(1).FixedAt<uint32_t>(0), 1700000000u);
 }
 
+// The reader remembers the last DateTime text it converted: repeats, texts that differ from it in
+// one character (first, middle, last, past 16), in length or by an escape each convert as a
+// fresh reader would, and an invalid or empty text after a valid one still fails.
+TEST(JsonReader, DateTimeRepeatsAndNearMissesConvertLikeAFreshReader) {
+  const std::vector<std::string> texts = {"\"2023-11-14 22:13:20\"",
+                                          "\"2023-11-14 22:13:20\"",
+                                          "\"2023-11-14 22:13:21\"",
+                                          "\"2023-11-14 22:13:21\"",
+                                          "\"2023-11-14 22:14:21\"",
+                                          "\"2023-11-15 22:14:21\"",
+                                          "\"2103-11-15 22:14:21\"",
+                                          "\"2023-11-15\"",
+                                          "\"2023-11-15 22:14:21Z\"",
+                                          "\"2023-11-15T22:14:21Z\"",
+                                          "\"2023-11-15 22:14:2\\u0031\"",
+                                          "\"1700000000\"",
+                                          "\"170000000\"",
+                                          "\"2023-11-15 22:14:21\""};
+  Rows r({{"t", "DateTime"}});
+  for (const auto& t : texts) r.Ok("{\"t\":" + t + "}");
+  ASSERT_EQ(r.col().rows(), texts.size());
+  for (size_t i = 0; i < texts.size(); ++i)
+    EXPECT_EQ(r.col().FixedAt<uint32_t>(i), ValueOf<uint32_t>("DateTime", texts[i])) << texts[i];
+  EXPECT_EQ(r.col().FixedAt<uint32_t>(0), 1700000000u);
+  EXPECT_EQ(r.col().FixedAt<uint32_t>(2), 1700000001u);
+  r.Fails(R"({"t":"2023-11-15 22:14:61"})");
+  r.Fails(R"({"t":""})");
+  r.Ok(R"({"t":"2023-11-15 22:14:21"})");
+  r.Fails(R"({"t":"2023-11-15 22:14:21x"})");
+  EXPECT_EQ(r.col().rows(), texts.size() + 1);
+}
+
 TEST(JsonReader, DateTimeNegativeFails) {
   ErrorOf("DateTime", "-1");
 }
