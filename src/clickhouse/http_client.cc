@@ -22,7 +22,8 @@ size_t OnHeader(char* data, size_t size, size_t n, void* user) {
   if (line.size() > kCode.size() && strncasecmp(line.data(), kCode.data(), kCode.size()) == 0) {
     std::string_view v = line.substr(kCode.size());
     while (!v.empty() && (v.front() == ' ')) v.remove_prefix(1);
-    while (!v.empty() && (v.back() == '\r' || v.back() == '\n' || v.back() == ' ')) v.remove_suffix(1);
+    while (!v.empty() && (v.back() == '\r' || v.back() == '\n' || v.back() == ' '))
+      v.remove_suffix(1);
     *static_cast<std::string*>(user) = std::string(v);
   }
   return size * n;
@@ -50,9 +51,12 @@ HttpConnection::HttpConnection(const HttpEndpoint& endpoint) : endpoint_(endpoin
   static CurlGlobal global;
   curl_ = curl_easy_init();
   SLUICE_CHECK(curl_ != nullptr);
+  curl_easy_setopt(static_cast<CURL*>(curl_), CURLOPT_UPLOAD_BUFFERSIZE, 1L << 20);
 }
 
-HttpConnection::~HttpConnection() { curl_easy_cleanup(static_cast<CURL*>(curl_)); }
+HttpConnection::~HttpConnection() {
+  curl_easy_cleanup(static_cast<CURL*>(curl_));
+}
 
 HttpResponse HttpConnection::Post(const std::string& query_params, std::string_view body,
                                   const std::vector<std::string>& extra_headers) {
@@ -67,7 +71,8 @@ HttpResponse HttpConnection::Post(const std::string& query_params, std::string_v
   curl_easy_setopt(c, CURLOPT_WRITEDATA, &r.body);
   curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, OnHeader);
   curl_easy_setopt(c, CURLOPT_HEADERDATA, &r.exception_code);
-  curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(endpoint_.connect_timeout.count()));
+  curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS,
+                   static_cast<long>(endpoint_.connect_timeout.count()));
   curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, static_cast<long>(endpoint_.request_timeout.count()));
   curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
   curl_easy_setopt(c, CURLOPT_TCP_KEEPALIVE, 1L);

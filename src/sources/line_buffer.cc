@@ -6,7 +6,9 @@
 #include <cerrno>
 #include <cstring>
 
-#if defined(__SSE2__)
+#if defined(__x86_64__)
+#include <immintrin.h>
+#elif defined(__SSE2__)
 #include <emmintrin.h>
 #endif
 
@@ -16,25 +18,81 @@ namespace {
 constexpr size_t kPad = 64;
 }
 
+namespace {
+
+// Stores, from `at`, base + the position of every set bit of `hits`; returns the new end.
+[[gnu::always_inline]] inline size_t* StoreEnds(uint64_t hits, size_t base, size_t* at) {
+  for (; hits != 0; hits &= hits - 1) *at++ = base + static_cast<size_t>(__builtin_ctzll(hits));
+  return at;
+}
+
+// The newline mask of 64 bytes at p.
+#if defined(__x86_64__)
+[[gnu::target("avx2")]] uint64_t NewlinesAvx2(const char* p) {
+  const __m256i newline = _mm256_set1_epi8('\n');
+  const auto lo = static_cast<uint32_t>(_mm256_movemask_epi8(
+      _mm256_cmpeq_epi8(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(p)), newline)));
+  const auto hi = static_cast<uint32_t>(_mm256_movemask_epi8(
+      _mm256_cmpeq_epi8(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(p + 32)), newline)));
+  return static_cast<uint64_t>(hi) << 32 | lo;
+}
+#endif
+#if defined(__SSE2__)
+[[gnu::always_inline]] inline uint64_t NewlinesSse2(const char* p) {
+  const __m128i newline = _mm_set1_epi8('\n');
+  auto mask16 = [&](int at) {
+    const __m128i block = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + at));
+    return static_cast<uint64_t>(
+        static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(block, newline))));
+  };
+  return mask16(0) | mask16(16) << 16 | mask16(32) << 32 | mask16(48) << 48;
+}
+#endif
+
+// Every '\n' in data[0, size & ~63) into `out` from index n, growing it as needed (at most 64
+// ends per step, so each step's stores need no capacity check); returns the new count.
+template <uint64_t (*Newlines)(const char*)>
+[[gnu::always_inline]] inline size_t ScanBlocks(const char* data, size_t size,
+                                                std::vector<size_t>& out, size_t n) {
+  for (size_t i = 0; i + 64 <= size; i += 64) {
+    if (out.size() < n + 64) out.resize(2 * out.size() + 64);
+    size_t* first = out.data() + n;
+    n += static_cast<size_t>(StoreEnds(Newlines(data + i), i, first) - first);
+  }
+  return n;
+}
+
+#if defined(__x86_64__)
+[[gnu::target("avx2")]] size_t ScanAvx2(const char* data, size_t size, std::vector<size_t>& out,
+                                        size_t n) {
+  return ScanBlocks<NewlinesAvx2>(data, size, out, n);
+}
+const bool kHasAvx2 = __builtin_cpu_supports("avx2");
+#endif
+
+}  // namespace
+
 std::shared_ptr<std::vector<size_t>> FindLineEnds(std::string_view data, size_t expected) {
   auto ends = std::make_shared<std::vector<size_t>>();
-  ends->reserve(expected + expected / 4 + 16);
-  const char* const begin = data.data();
+  std::vector<size_t>& out = *ends;
   size_t i = 0;
 #if defined(__SSE2__)
-  // 16 bytes at a time, every newline of a block from one mask (lines are short: a memchr call
-  // per line costs more than the scan).
-  const __m128i newline = _mm_set1_epi8('\n');
-  for (; i + 16 <= data.size(); i += 16) {
-    const __m128i block = _mm_loadu_si128(reinterpret_cast<const __m128i*>(begin + i));
-    for (unsigned hits = static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(block, newline)));
-         hits != 0; hits &= hits - 1)
-      ends->push_back(i + static_cast<size_t>(__builtin_ctz(hits)));
-  }
+  // 64 bytes per step, every newline of the step from one mask: lines are short, so a memchr
+  // call per line would cost more than the scan. The vector is sized ahead and trimmed after.
+  out.resize(std::max<size_t>(expected + expected / 4, 64));
+  size_t n;
+#if defined(__x86_64__)
+  if (kHasAvx2)
+    n = ScanAvx2(data.data(), data.size(), out, 0);
+  else
+#endif
+    n = ScanBlocks<NewlinesSse2>(data.data(), data.size(), out, 0);
+  out.resize(n);
+  i = data.size() & ~size_t{63};
 #endif
   for (; i < data.size(); ++i)
-    if (begin[i] == '\n') ends->push_back(i);
-  if (!data.empty() && data.back() != '\n') ends->push_back(data.size());
+    if (data[i] == '\n') out.push_back(i);
+  if (!data.empty() && data.back() != '\n') out.push_back(data.size());
   return ends;
 }
 

@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <cstring>
 #include <deque>
+#include <random>
 #include <string>
 #include <variant>
 #include <vector>
@@ -101,6 +102,29 @@ LineBuffer Fresh(size_t chunk_bytes = 64, size_t max_line_bytes = 1024) {
 }
 
 // --- Tests ---------------------------------------------------------------------------------------
+
+// FindLineEnds agrees with a byte-by-byte scan on every length around its 16- and 64-byte steps,
+// with newlines at block edges, runs of newlines (more ends than expected) and no final newline.
+TEST(FindLineEnds, AgreesWithAPlainScan) {
+  std::mt19937 rng(7);
+  for (size_t size = 0; size < 300; ++size) {
+    for (int density : {0, 1, 8, 64}) {
+      std::string data(size, 'x');
+      for (auto& c : data)
+        if (density > 0 && static_cast<int>(rng() % 64) < density) c = '\n';
+      std::vector<size_t> want;
+      for (size_t i = 0; i < data.size(); ++i)
+        if (data[i] == '\n') want.push_back(i);
+      if (!data.empty() && data.back() != '\n') want.push_back(data.size());
+      const std::string padded = data + std::string(64, '\n');  // newlines past the end: ignored
+      for (size_t expected : {size_t{0}, want.size()}) {
+        auto got = FindLineEnds(std::string_view(padded.data(), size), expected);
+        ASSERT_TRUE(got != nullptr);
+        EXPECT_EQ(*got, want) << "size " << size << " density " << density;
+      }
+    }
+  }
+}
 
 TEST(LineBuffer, EmptyInputEndsAtOnce) {
   LineBuffer lb = Fresh();
