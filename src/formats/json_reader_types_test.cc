@@ -4,6 +4,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <random>
 #include <string>
 #include <vector>
 
@@ -405,6 +406,48 @@ TEST(JsonReader, Decimal128Wide) {
   const __int128 want =
       static_cast<__int128>(12345678901234567890ULL) * 1000000000000ULL + 123456789012ULL;
   EXPECT_TRUE(r.col().FixedAt<__int128>(0) == want);
+}
+
+// A JSON number goes through the fast path, the same text as a JSON string through ParseDecimal:
+// both must give the same value, or both fail, on every shape around the 18-digit edge.
+TEST(JsonReader, DecimalNumberAgreesWithTheSameTextAsAString) {
+  std::mt19937 rng(11);
+  std::vector<std::string> texts = {"0",
+                                    "-0",
+                                    "0.0",
+                                    "1.",
+                                    "-1.5",
+                                    "1e2",
+                                    "1.5E-1",
+                                    "0.00001",
+                                    "123456789012345678",
+                                    "1234567890123456789",
+                                    "99999.99999",
+                                    "-99999.999",
+                                    "12345678901234.5678"};
+  for (int i = 0; i < 3000; ++i) {
+    std::string t = rng() % 4 == 0 ? "-" : "";
+    const int whole = 1 + static_cast<int>(rng() % 20);
+    for (int d = 0; d < whole; ++d)
+      t += static_cast<char>('0' + (d == 0 ? 1 + rng() % 9 : rng() % 10));
+    if (rng() % 3 != 0) {
+      t += '.';
+      const int fraction = 1 + static_cast<int>(rng() % 8);
+      for (int d = 0; d < fraction; ++d) t += static_cast<char>('0' + rng() % 10);
+    }
+    texts.push_back(t);
+  }
+  for (const char* type :
+       {"Decimal(9, 2)", "Decimal(18, 4)", "Decimal(18, 0)", "Decimal(5, 3)", "Decimal(38, 6)"}) {
+    for (const auto& t : texts) {
+      Rows number = Single(type), text = Single(type);
+      const bool number_ok = number.Add("{\"v\":" + t + "}").ok();
+      const bool text_ok = text.Add("{\"v\":\"" + t + "\"}").ok();
+      ASSERT_EQ(number_ok, text_ok) << type << " " << t;
+      if (!number_ok) continue;
+      ASSERT_EQ(number.col().data, text.col().data) << type << " " << t;
+    }
+  }
 }
 
 TEST(JsonReader, DecimalGarbageFails) {
