@@ -197,6 +197,66 @@ inline FastPlan PlanFor(const DataType& type, const TimeZones& zones) {
   return true;
 }
 
+// A value's raw token without the whitespace simdjson leaves after it.
+[[gnu::always_inline]] inline std::string_view NumberToken(ond::value& v) {
+  std::string_view x = v.raw_json_token();
+  while (!x.empty() &&
+         (x.back() == ' ' || x.back() == '\t' || x.back() == '\r' || x.back() == '\n'))
+    x.remove_suffix(1);
+  return x;
+}
+
+// The value of 8 ASCII digits loaded little-endian (first digit in the low byte), or false if any
+// byte is not a digit: adjacent digits are combined pairwise, then pairs of pairs, then halves,
+// three multiplies in all.
+[[gnu::always_inline]] inline bool EightDigits(uint64_t chunk, uint64_t* out) {
+  const uint64_t high = chunk & 0xf0f0f0f0f0f0f0f0ULL;
+  const uint64_t carry = (chunk + 0x0606060606060606ULL) & 0xf0f0f0f0f0f0f0f0ULL;
+  if (high != 0x3030303030303030ULL || carry != 0x3030303030303030ULL) return false;
+  uint64_t v = chunk & 0x0f0f0f0f0f0f0f0fULL;
+  v = (v * (10 << 8 | 1)) >> 8 & 0x00ff00ff00ff00ffULL;     // 2-digit groups
+  v = (v * (100 << 16 | 1)) >> 16 & 0x0000ffff0000ffffULL;  // 4-digit groups
+  *out = (v * (10000ULL << 32 | 1)) >> 32;                  // 8 digits
+  return true;
+}
+
+// A JSON integer token of 1..19 digits (no sign, no leading zero) without simdjson's general
+// number parser; false for anything else, which simdjson then decides (its grammar and errors).
+// Eight digits at a time; the last 1..7 are loaded as 8 bytes and shifted so that the bytes past
+// the token fall off and '0's lead. REQUIRES 8 readable bytes past the token (input padding).
+[[gnu::always_inline]] inline bool ShortUnsigned(std::string_view s, uint64_t* out) {
+  static constexpr uint64_t kPow10[8] = {1, 10, 100, 1000, 10000, 100000, 1000000, 10000000};
+  const size_t n = s.size();
+  if (n == 0 || n > 19 || (s[0] == '0' && n > 1)) return false;
+  uint64_t v = 0, eight;
+  size_t i = 0;
+  for (; n - i >= 8; i += 8) {
+    uint64_t chunk;
+    std::memcpy(&chunk, s.data() + i, 8);
+    if (!EightDigits(chunk, &eight)) return false;
+    v = v * 100000000 + eight;
+  }
+  if (const size_t rest = n - i; rest != 0) {
+    uint64_t chunk;
+    std::memcpy(&chunk, s.data() + i, 8);
+    chunk = chunk << (8 * (8 - rest)) | 0x3030303030303030ULL >> (8 * rest);
+    if (!EightDigits(chunk, &eight)) return false;
+    v = v * kPow10[rest] + eight;
+  }
+  *out = v;  // below 10^19 < 2^64
+  return true;
+}
+
+// ShortUnsigned with an optional '-', within int64's range.
+[[gnu::always_inline]] inline bool ShortSigned(std::string_view s, int64_t* out) {
+  const bool negative = !s.empty() && s[0] == '-';
+  uint64_t v;
+  if (!ShortUnsigned(s.substr(negative ? 1 : 0), &v)) return false;
+  if (v > static_cast<uint64_t>(INT64_MAX) + (negative ? 1 : 0)) return false;
+  *out = negative ? static_cast<int64_t>(0 - v) : static_cast<int64_t>(v);
+  return true;
+}
+
 // A JSON number "[-]digits[.digits]" as a Decimal of `scale` when it fits 18 digits: ParseDecimal's
 // result (fraction digits past the scale truncated), without its general setup. False for any
 // other shape or size, which ParseDecimal then decides. REQUIRES a non-digit byte after s (in
@@ -276,7 +336,7 @@ bool ConvertFast(const FastPlan& p, ond::value& v, Column& col, const TimeZones&
   switch (p.kind) {
     case Fast::kUInt: {
       uint64_t x;
-      if (v.get_uint64().get(x)) return false;
+      if (!ShortUnsigned(NumberToken(v), &x) && v.get_uint64().get(x)) return false;
       if (x > p.max)
         *st = PutInteger(x, *p.type, col, zones);  // the range error
       else
@@ -285,7 +345,7 @@ bool ConvertFast(const FastPlan& p, ond::value& v, Column& col, const TimeZones&
     }
     case Fast::kInt: {
       int64_t x;
-      if (v.get_int64().get(x)) return false;
+      if (!ShortSigned(NumberToken(v), &x) && v.get_int64().get(x)) return false;
       if (x < p.min || x > static_cast<int64_t>(p.max))
         *st = PutInteger(x, *p.type, col, zones);  // the range error
       else

@@ -4,6 +4,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <cstring>
 #include <random>
 #include <string>
 #include <vector>
@@ -20,6 +21,54 @@ using ::testing::HasSubstr;
 
 TEST(JsonReader, NumberIntoUInt8) {
   EXPECT_EQ(ValueOf<uint8_t>("UInt8", "255"), 255);
+}
+
+// Integers of every length from 1 to 21 digits, signed or not, with and without whitespace after
+// them: a column of each integer type holds the value std::from_chars reads, or the row fails
+// exactly when the value does not fit the type (or, into unsigned, is negative).
+TEST(JsonReader, IntegersOfEveryLengthConvertExactly) {
+  std::mt19937_64 rng(5);
+  struct Target {
+    const char* type;
+    __int128 min, max;
+  };
+  const Target targets[] = {{"UInt8", 0, 255},
+                            {"Int16", -32768, 32767},
+                            {"UInt32", 0, 4294967295LL},
+                            {"Int64", INT64_MIN, INT64_MAX},
+                            {"UInt64", 0, static_cast<__int128>(UINT64_MAX)}};
+  for (int digits = 1; digits <= 21; ++digits) {
+    for (int k = 0; k < 12; ++k) {
+      std::string t = k % 3 == 0 ? "-" : "";
+      for (int d = 0; d < digits; ++d)
+        t += static_cast<char>('0' + (d == 0 && digits > 1 ? 1 + rng() % 9 : rng() % 10));
+      if (k == 1) t = std::string(static_cast<size_t>(digits), '9');  // the edges of each width
+      __int128 value = 0;
+      for (char c : t)
+        if (c != '-' && value < (static_cast<__int128>(1) << 100)) value = value * 10 + (c - '0');
+      if (t[0] == '-') value = -value;
+      for (const auto& target : targets) {
+        Rows r = Single(target.type);
+        const std::string line = "{\"v\":" + t + (k % 2 == 0 ? " " : "") + "}";
+        const bool fits = value >= target.min && value <= target.max;
+        ASSERT_EQ(r.Add(line).ok(), fits) << target.type << " " << t;
+        if (!fits) continue;
+        __int128 got = 0;
+        const auto& data = r.col().data;
+        if (target.min < 0) {  // sign-extend the stored little-endian value
+          int64_t x = 0;
+          std::memcpy(&x, data.data(), data.size());
+          x = data.size() == 8 ? x : (x << (64 - 8 * data.size())) >> (64 - 8 * data.size());
+          got = x;
+        } else {
+          uint64_t x = 0;
+          std::memcpy(&x, data.data(), data.size());
+          got = x;
+        }
+        EXPECT_TRUE(got == value) << target.type << " " << t;
+      }
+    }
+  }
 }
 
 TEST(JsonReader, NumericStringIntoUInt32) {

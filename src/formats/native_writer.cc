@@ -339,22 +339,29 @@ bool ParseUuid(std::string_view text, uint8_t out[16]) {
   if (!dashed && text.size() != 32) return false;
   if (dashed && (text[8] != '-' || text[13] != '-' || text[18] != '-' || text[23] != '-'))
     return false;
-  // The 32 hex digits in a row.
-  char hex[32];
+#if defined(__SSE2__) && defined(__x86_64__)
+  // The 32 hex digits in a row, as two vectors assembled in registers from 8- and 4-byte loads
+  // (copying the pieces through memory and reloading them as a vector stalls store forwarding).
+  auto load64 = [&](size_t at) {
+    uint64_t x;
+    std::memcpy(&x, text.data() + at, 8);
+    return static_cast<long long>(x);
+  };
+  auto load32 = [&](size_t at) {
+    uint32_t x;
+    std::memcpy(&x, text.data() + at, 4);
+    return static_cast<uint64_t>(x);
+  };
+  __m128i hex_first, hex_second;
   if (dashed) {
-    std::memcpy(hex, text.data(), 8);
-    std::memcpy(hex + 8, text.data() + 9, 4);
-    std::memcpy(hex + 12, text.data() + 14, 4);
-    std::memcpy(hex + 16, text.data() + 19, 4);
-    std::memcpy(hex + 20, text.data() + 24, 12);
+    hex_first = _mm_set_epi64x(static_cast<long long>(load32(9) | load32(14) << 32), load64(0));
+    hex_second = _mm_set_epi64x(load64(28), static_cast<long long>(load32(19) | load32(24) << 32));
   } else {
-    std::memcpy(hex, text.data(), 32);
+    hex_first = _mm_loadu_si128(reinterpret_cast<const __m128i*>(text.data()));
+    hex_second = _mm_loadu_si128(reinterpret_cast<const __m128i*>(text.data() + 16));
   }
-  uint8_t bytes[16];  // text order: the 128-bit value big-endian
-#ifdef __SSE2__
   // 16 digits per vector: check they are hex, turn them into nibbles, pair the nibbles up.
-  auto decode = [](const char* p, bool* ok) {
-    const __m128i c = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+  auto decode = [](__m128i c, bool* ok) {
     const __m128i lower = _mm_or_si128(c, _mm_set1_epi8(0x20));
     // Signed compares: bytes >= 0x80 are negative and fail both ranges.
     const __m128i digit = _mm_and_si128(_mm_cmpgt_epi8(c, _mm_set1_epi8('0' - 1)),
@@ -369,10 +376,29 @@ bool ParseUuid(std::string_view text, uint8_t out[16]) {
                         _mm_srli_epi16(nibble, 8));
   };
   bool ok = true;
-  const __m128i first = decode(hex, &ok), second = decode(hex + 16, &ok);
+  const __m128i first = decode(hex_first, &ok), second = decode(hex_second, &ok);
   if (!ok) return false;
-  _mm_storeu_si128(reinterpret_cast<__m128i*>(bytes), _mm_packus_epi16(first, second));
+  // The 128-bit value big-endian, in text order; Native stores the high UInt64 then the low, each
+  // little-endian.
+  const __m128i bytes = _mm_packus_epi16(first, second);
+  const uint64_t high = __builtin_bswap64(static_cast<uint64_t>(_mm_cvtsi128_si64(bytes)));
+  const uint64_t low =
+      __builtin_bswap64(static_cast<uint64_t>(_mm_cvtsi128_si64(_mm_unpackhi_epi64(bytes, bytes))));
+  std::memcpy(out, &high, 8);
+  std::memcpy(out + 8, &low, 8);
+  return true;
 #else
+  char hex[32];
+  if (dashed) {
+    std::memcpy(hex, text.data(), 8);
+    std::memcpy(hex + 8, text.data() + 9, 4);
+    std::memcpy(hex + 12, text.data() + 14, 4);
+    std::memcpy(hex + 16, text.data() + 19, 4);
+    std::memcpy(hex + 20, text.data() + 24, 12);
+  } else {
+    std::memcpy(hex, text.data(), 32);
+  }
+  uint8_t bytes[16];  // text order: the 128-bit value big-endian
   uint8_t bad = 0;
   for (int n = 0; n < 16; ++n) {
     const uint8_t hi = kHex.v[static_cast<unsigned char>(hex[2 * n])];
@@ -381,7 +407,6 @@ bool ParseUuid(std::string_view text, uint8_t out[16]) {
     bytes[n] = static_cast<uint8_t>((hi << 4) | (lo & 0x0f));
   }
   if (bad & 0xf0) return false;
-#endif
   // Native stores the high UInt64 then the low, each little-endian.
   uint64_t high, low;
   std::memcpy(&high, bytes, 8);
@@ -391,6 +416,7 @@ bool ParseUuid(std::string_view text, uint8_t out[16]) {
   std::memcpy(out, &high, 8);
   std::memcpy(out + 8, &low, 8);
   return true;
+#endif
 }
 
 bool ParseIPv6(std::string_view text, uint8_t out[16]) {
