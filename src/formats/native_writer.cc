@@ -223,19 +223,29 @@ class Encoder {
       total += VarUIntSize(end - prev);
       prev = end;
     }
+    // 16 bytes of slack: a value of up to 16 bytes is copied as one 16-byte block (no memcpy
+    // call) when 16 bytes of the column's data are there to read.
     const size_t at = out_.size();
-    out_.resize(at + total);
+    out_.resize(at + total + 16);
     char* p = out_.data() + at;
     const char* src = reinterpret_cast<const char*>(col.data.data());
+    const size_t block_safe = col.data.size() >= 16 ? col.data.size() - 16 : 0;
     prev = 0;
     for (size_t i = 0; i < rows; ++i) {
       const uint64_t end = col.offsets[i];
       const uint64_t len = end - prev;
       p = PutVarUInt(len, p);
-      std::memcpy(p, src + prev, len);
+#if defined(__SSE2__)
+      if (len <= 16 && prev <= block_safe && col.data.size() >= 16)
+        _mm_storeu_si128(reinterpret_cast<__m128i*>(p),
+                         _mm_loadu_si128(reinterpret_cast<const __m128i*>(src + prev)));
+      else
+#endif
+        std::memcpy(p, src + prev, len);
       p += len;
       prev = end;
     }
+    out_.resize(at + total);
   }
 
   void LowCardinality(const Column& col) {

@@ -216,6 +216,22 @@ TEST(NativeWriter, StringIsVarintLengthThenBytesPerRow) {
                Head(1, 3) + ColumnHead("String") + Hex("00 | 02 61 62 | c8 01") + long_text);
 }
 
+// Every length around the 16-byte block copy, at the start, middle and end of the column's data
+// (where fewer than 16 bytes follow), in columns whose whole data is under 16 bytes too.
+TEST(NativeWriter, StringsOfEveryShortLengthKeepExactlyTheirBytes) {
+  for (size_t count : {1, 2, 3, 40}) {
+    std::vector<std::string> values;
+    for (size_t i = 0; i < count; ++i)
+      values.push_back(std::string((i * 7 + count) % 34, static_cast<char>('a' + i % 26)));
+    Block b = OneColumn("String", values.size(), [&](Column& c) {
+      for (const auto& v : values) c.AppendString(v);
+    });
+    std::string want = Head(1, static_cast<int>(values.size())) + ColumnHead("String");
+    for (const auto& v : values) want += Str(v);
+    EXPECT_BYTES(Encode(b), want) << count << " values";
+  }
+}
+
 TEST(NativeWriter, NullableIsNullMapThenValues) {
   Block ints = OneColumn("Nullable(Int32)", 2, [](Column& c) {
     c.nulls = {0, 1};
