@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <cstring>
 #include <string_view>
+#include <vector>
 
 #if defined(__SSE2__)
 #include <emmintrin.h>
@@ -98,6 +99,13 @@ class TextMemo {
   unsigned older_ = 0;
 };
 
+// An Enum label of up to 16 bytes, zero-padded for one vector compare against the input.
+struct EnumLabel {
+  alignas(16) char text[16] = {};
+  uint8_t size = 0;
+  int16_t value = 0;
+};
+
 struct FastPlan {
   Fast kind = Fast::kNone;
   uint8_t width = 0;  // bytes per stored value
@@ -106,6 +114,8 @@ struct FastPlan {
   const date::time_zone* zone = nullptr;
   const DataType* type = nullptr;  // the storage type
   mutable TextMemo memo;           // kDateTime
+  // kEnum: every label, when each is at most 16 bytes (else empty: compared as strings).
+  std::vector<EnumLabel> labels;
 };
 
 inline FastPlan PlanFor(const DataType& type, const TimeZones& zones) {
@@ -145,6 +155,16 @@ inline FastPlan PlanFor(const DataType& type, const TimeZones& zones) {
     case TypeId::kEnum8:
     case TypeId::kEnum16:
       p.kind = Fast::kEnum;
+      for (const auto& [name, value] : t.enum_values) {
+        if (name.size() > sizeof(EnumLabel::text)) {
+          p.labels.clear();
+          break;
+        }
+        EnumLabel& l = p.labels.emplace_back();
+        std::memcpy(l.text, name.data(), name.size());
+        l.size = static_cast<uint8_t>(name.size());
+        l.value = value;
+      }
       break;
     case TypeId::kDecimal:
       p.kind = Fast::kDecimal;
@@ -382,6 +402,24 @@ bool ConvertFast(const FastPlan& p, ond::value& v, Column& col, const TimeZones&
     }
     case Fast::kEnum:
       if (!RawString(v, &text)) return false;
+#if defined(__SSE2__)
+      if (!p.labels.empty()) {
+        // The label's bytes then zeros, against the input's next 16 bytes (padding makes them
+        // readable) with only the label's length of them counted.
+        if (text.size() > sizeof(EnumLabel::text)) return false;
+        const __m128i in = _mm_loadu_si128(reinterpret_cast<const __m128i*>(text.data()));
+        const unsigned need = text.size() == 16 ? 0xffffu : (1u << text.size()) - 1;
+        for (const EnumLabel& l : p.labels) {
+          if (l.size != text.size()) continue;
+          const __m128i want = _mm_load_si128(reinterpret_cast<const __m128i*>(l.text));
+          if ((static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(in, want))) & need) != need)
+            continue;
+          PutUnsigned(col, p.width, static_cast<uint64_t>(static_cast<int64_t>(l.value)));
+          return true;
+        }
+        return false;
+      }
+#endif
       for (const auto& [name, value] : p.type->enum_values) {
         if (name != text) continue;
         PutUnsigned(col, p.width, static_cast<uint64_t>(static_cast<int64_t>(value)));

@@ -402,6 +402,31 @@ TEST(JsonReader, EnumByName) {
   EXPECT_EQ(ValueOf<int8_t>(kEnum, R"("b")"), -2);
 }
 
+// Labels that share prefixes, the empty label, a 16-byte one and (in a second type) a 17-byte one,
+// which puts that type's labels on the string-compare path: every label reads as its own value,
+// and a text that is a label's prefix or extension is not a label.
+TEST(JsonReader, EnumLabelsOfEveryShapeMatchExactly) {
+  for (const char* type : {"Enum8('' = 0, 'ab' = 1, 'abc' = 2, 'abd' = 3, '0123456789abcdef' = 4)",
+                           "Enum16('' = 0, 'ab' = 1, 'abc' = 2, 'abd' = 3, '0123456789abcdef' = 4, "
+                           "'0123456789abcdefg' = 300)"}) {
+    const bool wide = std::string(type).find("Enum16") == 0;
+    const std::vector<std::pair<std::string, int>> labels = {
+        {"", 0}, {"ab", 1}, {"abc", 2}, {"abd", 3}, {"0123456789abcdef", 4}};
+    for (const auto& [label, value] : labels) {
+      Rows r = Single(type);
+      r.Ok("{\"v\":\"" + label + "\"}");
+      if (r.col().rows() != 1) continue;
+      EXPECT_EQ(wide ? r.col().FixedAt<int16_t>(0) : r.col().FixedAt<int8_t>(0), value) << label;
+    }
+    for (const char* other : {"a", "abcd", "ABC", "0123456789abcde", "0123456789abcdeF"})
+      EXPECT_THAT(ErrorOf(type, std::string("\"") + other + "\""), HasSubstr("not a value of"))
+          << type << " " << other;
+  }
+  EXPECT_EQ(ValueOf<int16_t>("Enum16('0123456789abcdef' = 4, '0123456789abcdefg' = 300)",
+                             R"("0123456789abcdefg")"),
+            300);
+}
+
 TEST(JsonReader, EnumByNumber) {
   EXPECT_EQ(ValueOf<int8_t>(kEnum, "1"), 1);
   EXPECT_EQ(ValueOf<int8_t>(kEnum, "\"-2\""), -2);
