@@ -2,8 +2,9 @@
 """make bench: sluice against ClickHouse's own ingest paths, on the same data, in the same run.
 
 W1 = seed-002 ad-click rows from examples/quickstart/generate.py --compact (deterministic, ~225 B
-a row, 2 M rows by default; BENCH_ROWS overrides). Each method runs 3 times into a truncated MergeTree table; the
-median is reported:
+a row, 2 M rows by default; BENCH_ROWS overrides). Three rounds of (a), (b), (c), each run into a truncated
+MergeTree table (interleaved, so drift in a shared machine's speed hits every method alike); the
+median of each is reported:
   (a) curl --data-binary @W1 'INSERT … FORMAT JSONEachRow'   ClickHouse parses the JSON itself
   (b) curl --data-binary @W1.native 'INSERT … FORMAT Native' the ceiling: rows pre-encoded
   (c) sluice run on W1                                       JSON → columns → Native, ours
@@ -83,45 +84,49 @@ def main():
                     url + "/?query=" + q.replace(" ", "%20") + settings]
 
         results = {}
+        runs = {}  # name -> [(wall, cpu, rss)] in round order
 
-        def measure(name, cmd_factory):
-            walls, cpus, rss = [], [], 0
-            for _ in range(RUNS):
-                ch.query("TRUNCATE TABLE %s" % TABLE)
-                w, c, r = timed(cmd_factory())
-                n = ch.count(TABLE)
-                if n != ROWS:
-                    sys.exit("bench: %s inserted %d rows, expected %d" % (name, n, ROWS))
-                walls.append(w)
-                cpus.append(c)
-                rss = max(rss, r)
-            results[name] = (statistics.median(walls), statistics.median(cpus), rss)
+        def run_once(name, cmd):
+            ch.query("TRUNCATE TABLE %s" % TABLE)
+            w, c, r = timed(cmd)
+            n = ch.count(TABLE)
+            if n != ROWS:
+                sys.exit("bench: %s inserted %d rows, expected %d" % (name, n, ROWS))
+            runs.setdefault(name, []).append((w, c, r))
+
+        def report(name):
+            walls = [w for w, _, _ in runs[name]]
+            cpus = [c for _, c, _ in runs[name]]
+            results[name] = (statistics.median(walls), statistics.median(cpus), max(r for _, _, r in runs[name]))
             # Every run's figures too: on a shared machine the spread says how far to trust the median.
             print("  %-34s median %.2fs  %10.0f rows/s   (runs: %s s wall, %s s CPU)" % (
                 name, results[name][0], ROWS / results[name][0], " ".join("%.2f" % w for w in walls),
                 " ".join("%.2f" % c for c in cpus)), flush=True)
 
-        print("bench: %d rows, %.0f MB of NDJSON (%.0f B/row), %d runs each, ClickHouse %s on the same cores"
-              % (ROWS, size / 1e6, size / ROWS, RUNS, ch.scalar("SELECT version()")), flush=True)
-        measure("(a) curl JSONEachRow", lambda: insert_curl(
-            data, "JSONEachRow", "&input_format_skip_unknown_fields=1&date_time_input_format=best_effort"))
+        print("bench: %d rows, %.0f MB of NDJSON (%.0f B/row), %d rounds of (a) (b) (c), ClickHouse %s on the "
+              "same cores" % (ROWS, size / 1e6, size / ROWS, RUNS, ch.scalar("SELECT version()")), flush=True)
         native = data + ".native"
-        if not os.path.exists(native):
-            subprocess.run(["curl", "-sS", "--fail", "-o", native, "--data-binary",
-                            "SELECT * FROM %s FORMAT Native" % TABLE, url + "/"], check=True)
-        measure("(b) curl Native (ceiling)", lambda: insert_curl(native, "Native"))
-
         wd = lib.workdir("bench")
         cfg = lib.write_config(os.path.join(wd, "bench.yaml"),
                                {"bench": lib.file_pipeline(url, "bench", [data])}, os.path.join(wd, "state"))
-        run_no = [0]
 
         def sluice_cmd():
-            run_no[0] += 1
-            state = os.path.join(wd, "state")
-            subprocess.run(["rm", "-rf", state], check=True)
+            subprocess.run(["rm", "-rf", os.path.join(wd, "state")], check=True)
             return [BIN, "run", "--no-progress", cfg]
-        measure("(c) sluice run", sluice_cmd)
+
+        # Rounds of a, b, c rather than all runs of one method then the next: the machine is shared,
+        # and its speed drifts over minutes; interleaved, each method sees the same drift.
+        names = ("(a) curl JSONEachRow", "(b) curl Native (ceiling)", "(c) sluice run")
+        for _ in range(RUNS):
+            run_once(names[0], insert_curl(
+                data, "JSONEachRow", "&input_format_skip_unknown_fields=1&date_time_input_format=best_effort"))
+            if not os.path.exists(native):  # the same rows as Native, read back from the table
+                subprocess.run(["curl", "-sS", "--fail", "-o", native, "--data-binary",
+                                "SELECT * FROM %s FORMAT Native" % TABLE, url + "/"], check=True)
+            run_once(names[1], insert_curl(native, "Native"))
+            run_once(names[2], sluice_cmd())
+        for name in names:
+            report(name)
 
         a, b, c = (ROWS / results[k][0] for k in ("(a) curl JSONEachRow", "(b) curl Native (ceiling)", "(c) sluice run"))
         cpu_per_m = results["(c) sluice run"][1] / (ROWS / 1e6)
