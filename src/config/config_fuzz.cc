@@ -2,9 +2,9 @@
 // accepts must satisfy the documented bounds.
 //
 // The normal build globs this file into sluice_lib; without SLUICE_FUZZ it compiles to nothing.
-// Build and run (from the repository root):
-//   clang++ -std=c++20 -g -O1 -fsanitize=fuzzer,address,undefined -DSLUICE_FUZZ -Isrc \
-//     src/config/config_fuzz.cc src/config/config.cc src/core/status.cc \
+// Build and run (from the repository root; the first three lines are one command):
+//   clang++ -std=c++20 -g -O1 -fsanitize=fuzzer,address,undefined -DSLUICE_FUZZ -Isrc
+//     src/config/config_fuzz.cc src/config/config.cc src/core/status.cc
 //     -lyaml-cpp -lfmt -o config_fuzz
 //   mkdir -p fuzz-corpus && ./config_fuzz -max_len=4096 fuzz-corpus
 // Seed the corpus with real configs (e.g. the YAML in src/config/config_test.cc) to get going.
