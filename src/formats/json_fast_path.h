@@ -245,7 +245,6 @@ inline FastPlan PlanFor(const DataType& type, const TimeZones& zones) {
 // Eight digits at a time; the last 1..7 are loaded as 8 bytes and shifted so that the bytes past
 // the token fall off and '0's lead. REQUIRES 8 readable bytes past the token (input padding).
 [[gnu::always_inline]] inline bool ShortUnsigned(std::string_view s, uint64_t* out) {
-  static constexpr uint64_t kPow10[8] = {1, 10, 100, 1000, 10000, 100000, 1000000, 10000000};
   const size_t n = s.size();
   if (n == 0 || n > 19 || (s[0] == '0' && n > 1)) return false;
   uint64_t v = 0, eight;
@@ -261,7 +260,7 @@ inline FastPlan PlanFor(const DataType& type, const TimeZones& zones) {
     std::memcpy(&chunk, s.data() + i, 8);
     chunk = chunk << (8 * (8 - rest)) | 0x3030303030303030ULL >> (8 * rest);
     if (!EightDigits(chunk, &eight)) return false;
-    v = v * kPow10[rest] + eight;
+    v = v * static_cast<uint64_t>(kPow10[rest]) + eight;
   }
   *out = v;  // below 10^19 < 2^64
   return true;
@@ -283,25 +282,6 @@ inline FastPlan PlanFor(const DataType& type, const TimeZones& zones) {
 // JSON a number is followed by ',', '}', ']' or space, or the input's padding).
 [[gnu::always_inline]] inline bool ShortDecimal(std::string_view s, uint32_t scale,
                                                 uint32_t precision, int64_t* out) {
-  static constexpr uint64_t kPow10[19] = {1,
-                                          10,
-                                          100,
-                                          1000,
-                                          10000,
-                                          100000,
-                                          1000000,
-                                          10000000,
-                                          100000000,
-                                          1000000000,
-                                          10000000000,
-                                          100000000000,
-                                          1000000000000,
-                                          10000000000000,
-                                          100000000000000,
-                                          1000000000000000,
-                                          10000000000000000,
-                                          100000000000000000,
-                                          1000000000000000000};
   const char* q = s.data();
   const char* const end = q + s.size();
   const bool negative = *q == '-';
@@ -323,8 +303,8 @@ inline FastPlan PlanFor(const DataType& type, const TimeZones& zones) {
     if (q == fraction) return false;
   }
   if (q != end) return false;
-  v *= kPow10[scale - kept];
-  if (precision < 18 && v >= kPow10[precision]) return false;  // more than P digits
+  v *= static_cast<uint64_t>(kPow10[scale - kept]);
+  if (precision < 18 && v >= static_cast<uint64_t>(kPow10[precision])) return false;  // > P digits
   *out = negative ? -static_cast<int64_t>(v) : static_cast<int64_t>(v);
   return true;
 }

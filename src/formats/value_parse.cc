@@ -218,25 +218,6 @@ bool ParseDecimal(std::string_view s, uint32_t precision, uint32_t scale, __int1
     // The usual shape, "digits[.digits]" keeping at most 18 digits, in one pass: whole digits,
     // then fraction digits up to `scale` (the rest truncated), then zeros up to `scale`.
     // Anything else (an exponent, more digits) takes the general path below.
-    static constexpr int64_t kPow10[19] = {1,
-                                           10,
-                                           100,
-                                           1000,
-                                           10000,
-                                           100000,
-                                           1000000,
-                                           10000000,
-                                           100000000,
-                                           1000000000,
-                                           10000000000,
-                                           100000000000,
-                                           1000000000000,
-                                           10000000000000,
-                                           100000000000000,
-                                           1000000000000000,
-                                           10000000000000000,
-                                           100000000000000000,
-                                           1000000000000000000};
     int64_t v = 0;
     size_t q = p, whole = 0, kept = 0;
     for (; q < s.size() && static_cast<unsigned>(s[q] - '0') <= 9 && whole < 18; ++q, ++whole)

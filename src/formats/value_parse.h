@@ -3,6 +3,7 @@
 // the caller adds which column.
 #pragma once
 
+#include <cstdint>
 #include <string_view>
 #include <unordered_map>
 
@@ -39,6 +40,27 @@ Status ConvertText(std::string_view s, const DataType& t, Column& col, const Tim
 // "YYYY-MM-DDThh:mm:ss[.f](Z|±hh:mm|±hhmm)".
 bool ParseDateTime(std::string_view s, const date::time_zone* zone, int64_t* seconds,
                    int64_t* nanos);
+// 10^0 … 10^18, every power that fits an int64.
+inline constexpr int64_t kPow10[19] = {1,
+                                       10,
+                                       100,
+                                       1000,
+                                       10000,
+                                       100000,
+                                       1000000,
+                                       10000000,
+                                       100000000,
+                                       1000000000,
+                                       10000000000,
+                                       100000000000,
+                                       1000000000000,
+                                       10000000000000,
+                                       100000000000000,
+                                       1000000000000000,
+                                       10000000000000000,
+                                       100000000000000000,
+                                       1000000000000000000};
+
 // Exact decimal text → integer scaled by 10^scale (extra fraction digits are truncated). Fails on
 // more than `precision` significant integer+scale digits.
 bool ParseDecimal(std::string_view s, uint32_t precision, uint32_t scale, __int128* out);
