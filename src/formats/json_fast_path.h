@@ -204,16 +204,17 @@ inline FastPlan PlanFor(const DataType& type, const TimeZones& zones) {
 // value then fails their parse and takes the general path, which unescapes it.
 [[gnu::always_inline]] inline bool RawString(ond::value& v, std::string_view* out,
                                              bool check_escapes = true) {
-  std::string_view tok = v.raw_json_token();  // up to the next structural character
-  while (tok.size() >= 2 && tok.back() != '"') {
-    const char c = tok.back();
+  const std::string_view tok = v.raw_json_token();  // up to the next structural character
+  const char* const p = tok.data();
+  size_t n = tok.size();
+  if (n < 2 || p[0] != '"') return false;
+  while (p[n - 1] != '"') {  // whitespace before the next structural character
+    const char c = p[n - 1];
     if (c != ' ' && c != '\t' && c != '\n' && c != '\r') return false;
-    tok.remove_suffix(1);
+    if (--n < 2) return false;
   }
-  if (tok.size() < 2 || tok.front() != '"') return false;
-  tok = tok.substr(1, tok.size() - 2);
-  if (check_escapes && HasBackslash(tok.data(), tok.size())) return false;
-  *out = tok;
+  if (check_escapes && HasBackslash(p + 1, n - 2)) return false;
+  *out = std::string_view(p + 1, n - 2);
   return true;
 }
 

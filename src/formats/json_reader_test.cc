@@ -231,6 +231,32 @@ TEST(JsonReaderFastPath, WhitespaceAroundValuesIsNotPartOfThem) {
   EXPECT_EQ(r.col(2).FixedAt<int8_t>(0), 2);
 }
 
+// Strings read in place: the empty string, a quote escaped as the last character, whitespace of
+// every kind after the closing quote (inside objects and arrays), each into every type whose fast
+// path reads raw string text.
+TEST(JsonReaderFastPath, RawStringEdgesKeepExactlyTheText) {
+  Rows r({{"s", "String"},
+          {"n", "Nullable(String)"},
+          {"a", "Array(String)"},
+          {"e", "Enum8('' = 1, 'y' = 2)"},
+          {"t", "DateTime"}});
+  r.Ok(
+      "{\"s\":\"\" \t\r\n,\"n\":\"q\\\"\"\n,\"a\":[\"\" , \"x\"\t],\"e\":\"\"  ,"
+      "\"t\":\"2023-11-14 22:13:20\"\r}");
+  r.Ok("{\"s\":\"\\\"\",\"n\":\"\",\"a\":[\"\\\"\"],\"e\":\"y\" ,\"t\":\"2023-11-14 22:13:20\" }");
+  ASSERT_EQ(r.block().rows(), 2u);
+  EXPECT_EQ(r.col(0).StringAt(0), "");
+  EXPECT_EQ(r.col(0).StringAt(1), "\"");
+  EXPECT_EQ(r.col(1).children[0].StringAt(0), "q\"");
+  EXPECT_EQ(r.col(1).children[0].StringAt(1), "");
+  EXPECT_EQ(r.col(2).children[0].StringAt(0), "");
+  EXPECT_EQ(r.col(2).children[0].StringAt(1), "x");
+  EXPECT_EQ(r.col(2).children[0].StringAt(2), "\"");
+  EXPECT_EQ(r.col(2).offsets, (std::vector<uint64_t>{2, 3}));
+  EXPECT_EQ(r.col(3).data, (std::vector<uint8_t>{1, 2}));
+  EXPECT_EQ(r.col(4).FixedAt<uint32_t>(1), 1700000000u);
+}
+
 TEST(JsonReaderFastPath, EnumLabelIsMatchedUnescaped) {
   // The raw text `a\nb` is not the label `a\nb` (backslash, n): JSON decodes it to a newline.
   Rows r({{"e", "Enum8('a\\\\nb' = 1, 'c' = 2)"}});
