@@ -271,7 +271,7 @@ inline FastPlan PlanFor(const DataType& type, const TimeZones& zones) {
 [[gnu::always_inline]] inline bool ShortSigned(std::string_view s, int64_t* out) {
   const bool negative = !s.empty() && s[0] == '-';
   uint64_t v;
-  if (!ShortUnsigned(s.substr(negative ? 1 : 0), &v)) return false;
+  if (!ShortUnsigned(std::string_view(s.data() + negative, s.size() - negative), &v)) return false;
   if (v > static_cast<uint64_t>(INT64_MAX) + (negative ? 1 : 0)) return false;
   *out = negative ? static_cast<int64_t>(0 - v) : static_cast<int64_t>(v);
   return true;
