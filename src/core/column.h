@@ -58,18 +58,20 @@ class Column {
   // Appends row `row` of `other` (same type). Used to build sub-batches when isolating bad rows.
   void AppendFrom(const Column& other, size_t row);
 
+  // The appends are forced inline: the decoder's per-value code is one large function, where the
+  // compiler would otherwise leave these as calls (about 20 instructions each, several per row).
   template <typename T>
-  void AppendFixed(T v) {
+  [[gnu::always_inline]] void AppendFixed(T v) {
     data.AppendValue(v);
   }
-  void AppendBytes(const void* p, size_t n) { data.Append(p, n); }
-  void AppendString(std::string_view s) {
+  [[gnu::always_inline]] void AppendBytes(const void* p, size_t n) { data.Append(p, n); }
+  [[gnu::always_inline]] void AppendString(std::string_view s) {
     AppendBytes(s.data(), s.size());
     offsets.push_back(data.size());
   }
   // AppendString for text inside a parser's padded input: REQUIRES s.data()[0, size + 16)
   // readable.
-  void AppendStringPadded(std::string_view s) {
+  [[gnu::always_inline]] void AppendStringPadded(std::string_view s) {
     data.AppendPadded(s.data(), s.size());
     offsets.push_back(data.size());
   }
