@@ -136,7 +136,11 @@ struct JsonReader::Impl {
   PathNode root;
   std::vector<std::string> field_of_column;
   std::vector<uint64_t> stamp;
-  std::vector<FastPlan> plans;                           // per column
+  std::vector<FastPlan> plans;  // per column
+  // Plans of the types inside a column's (a Nullable's inner type, array elements …), made on
+  // first use: Convert meets them for every nested value, and a plan is not free to make (an
+  // Enum's labels are copied into it).
+  std::unordered_map<const DataType*, FastPlan> nested_plans;
   std::vector<std::pair<size_t, MetaRef>> meta_columns;  // filled from RecordMeta, not JSON
   uint64_t row_id = 0;
   ond::parser parser;
@@ -149,6 +153,12 @@ struct JsonReader::Impl {
   // nested values too), else by the value's JSON type.
   Status Convert(ond::value v, const DataType& t, Column& col);
   Status ConvertNumber(ond::value v, const DataType& t, Column& col);
+
+  const FastPlan& NestedPlan(const DataType& storage) {
+    auto [it, added] = nested_plans.try_emplace(&storage);
+    if (added) it->second = PlanFor(storage, zones);
+    return it->second;
+  }
 };
 
 JsonReader::JsonReader(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -460,7 +470,7 @@ Status JsonReader::Impl::ConvertNumber(ond::value v, const DataType& t, Column& 
 Status JsonReader::Impl::Convert(ond::value v, const DataType& type, Column& col) {
   const DataType& t = type.storage();
   if (Status st; ConvertFast(
-          PlanFor(t, zones), v, col, zones, &st,
+          NestedPlan(t), v, col, zones, &st,
           [this](ond::value& e, const DataType& et, Column& into) { return Convert(e, et, into); }))
     return st;
   ond::json_type jt;
