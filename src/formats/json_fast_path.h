@@ -277,39 +277,6 @@ inline FastPlan PlanFor(const DataType& type, const TimeZones& zones) {
   return true;
 }
 
-// A JSON number "[-]digits[.digits]" as a Decimal of `scale` when it fits 18 digits: ParseDecimal's
-// result (fraction digits past the scale truncated), without its general setup. False for any
-// other shape or size, which ParseDecimal then decides. REQUIRES a non-digit byte after s (in
-// JSON a number is followed by ',', '}', ']' or space, or the input's padding).
-[[gnu::always_inline]] inline bool ShortDecimal(std::string_view s, uint32_t scale,
-                                                uint32_t precision, int64_t* out) {
-  const char* q = s.data();
-  const char* const end = q + s.size();
-  const bool negative = *q == '-';
-  q += negative;
-  const char* const whole_begin = q;
-  uint64_t v = 0;  // may wrap on a long number, which the digit count then rejects
-  while (static_cast<unsigned>(*q - '0') <= 9) v = v * 10 + static_cast<unsigned>(*q++ - '0');
-  const size_t whole = static_cast<size_t>(q - whole_begin);
-  if (whole == 0 || whole + scale > 18) return false;
-  uint32_t kept = 0;
-  if (*q == '.') {
-    const char* const fraction = ++q;
-    for (; static_cast<unsigned>(*q - '0') <= 9; ++q) {
-      if (kept < scale) {
-        v = v * 10 + static_cast<unsigned>(*q - '0');
-        ++kept;
-      }
-    }
-    if (q == fraction) return false;
-  }
-  if (q != end) return false;
-  v *= static_cast<uint64_t>(kPow10[scale - kept]);
-  if (precision < 18 && v >= static_cast<uint64_t>(kPow10[precision])) return false;  // > P digits
-  *out = negative ? -static_cast<int64_t>(v) : static_cast<int64_t>(v);
-  return true;
-}
-
 [[gnu::always_inline]] inline void PutUnsigned(Column& col, uint8_t width, uint64_t x) {
   switch (width) {
     case 1:
@@ -408,16 +375,10 @@ bool ConvertFast(const FastPlan& p, ond::value& v, Column& col, const TimeZones&
       }
       return false;
     case Fast::kDecimal: {
-      std::string_view x = v.raw_json_token();
+      const std::string_view x = NumberToken(v);
       if (x.empty() || !(x[0] == '-' || (x[0] >= '0' && x[0] <= '9'))) return false;
-      while (!x.empty() &&
-             (x.back() == ' ' || x.back() == '\t' || x.back() == '\r' || x.back() == '\n'))
-        x.remove_suffix(1);
       __int128 d;
-      if (int64_t small; ShortDecimal(x, p.type->scale, p.type->precision, &small))
-        d = small;
-      else if (!ParseDecimal(x, p.type->precision, p.type->scale, &d))
-        return false;
+      if (!ParseDecimal(x, p.type->precision, p.type->scale, &d)) return false;
       if (p.width == 16)
         col.AppendFixed(d);
       else

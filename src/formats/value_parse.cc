@@ -209,34 +209,11 @@ bool ParseDateTime(std::string_view s, const date::time_zone* zone, int64_t* sec
   return FromLocal(local, zone, seconds);
 }
 
-bool ParseDecimal(std::string_view s, uint32_t precision, uint32_t scale, __int128* out) {
+bool ParseLongDecimal(std::string_view s, uint32_t precision, uint32_t scale, __int128* out) {
   if (s.empty()) return false;
   bool neg = false;
   size_t p = 0;
   if (s[p] == '-' || s[p] == '+') neg = s[p++] == '-';
-  {
-    // The usual shape, "digits[.digits]" keeping at most 18 digits, in one pass: whole digits,
-    // then fraction digits up to `scale` (the rest truncated), then zeros up to `scale`.
-    // Anything else (an exponent, more digits) takes the general path below.
-    int64_t v = 0;
-    size_t q = p, whole = 0, kept = 0;
-    for (; q < s.size() && static_cast<unsigned>(s[q] - '0') <= 9 && whole < 18; ++q, ++whole)
-      v = v * 10 + (s[q] - '0');
-    bool any = whole > 0;
-    if (q < s.size() && s[q] == '.') {
-      for (++q; q < s.size() && static_cast<unsigned>(s[q] - '0') <= 9; ++q, any = true)
-        if (kept < scale) {
-          v = v * 10 + (s[q] - '0');
-          ++kept;
-        }
-    }
-    if (q == s.size() && any && whole + scale <= 18) {
-      v *= kPow10[scale - kept];
-      if (precision < 18 && v >= kPow10[precision]) return false;  // more than P digits
-      *out = neg ? -v : v;
-      return true;
-    }
-  }
   // The mantissa's digits are s[first…] with the '.' (if any) skipped: no copy.
   const size_t first = p;
   int n_digits = 0;

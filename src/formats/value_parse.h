@@ -61,8 +61,47 @@ inline constexpr int64_t kPow10[19] = {1,
                                        100000000000000000,
                                        1000000000000000000};
 
+// ParseDecimal's usual case, unsigned "digits[.digits]" with whole digits + scale ≤ 18, in one
+// pass: fraction digits past `scale` truncated, zeros added up to it. False for any other shape
+// (an exponent, more digits) and for more than `precision` digits; ParseLongDecimal decides those.
+inline bool ShortDecimal(std::string_view s, uint32_t precision, uint32_t scale, int64_t* out) {
+  const char* q = s.data();
+  const char* const end = q + s.size();
+  uint64_t v = 0;  // may wrap on a long number, which the digit count then rejects
+  size_t whole = 0;
+  for (; q < end && static_cast<unsigned>(*q - '0') <= 9; ++q, ++whole)
+    v = v * 10 + static_cast<unsigned>(*q - '0');
+  bool any = whole > 0;
+  uint32_t kept = 0;
+  if (q < end && *q == '.') {
+    for (++q; q < end && static_cast<unsigned>(*q - '0') <= 9; ++q, any = true) {
+      if (kept < scale) {
+        v = v * 10 + static_cast<unsigned>(*q - '0');
+        ++kept;
+      }
+    }
+  }
+  if (q != end || !any || whole + scale > 18) return false;
+  v *= static_cast<uint64_t>(kPow10[scale - kept]);
+  if (precision < 18 && v >= static_cast<uint64_t>(kPow10[precision])) return false;
+  *out = static_cast<int64_t>(v);
+  return true;
+}
+
+// ParseDecimal beyond ShortDecimal: exponents, more digits, 128-bit values.
+bool ParseLongDecimal(std::string_view s, uint32_t precision, uint32_t scale, __int128* out);
+
 // Exact decimal text → integer scaled by 10^scale (extra fraction digits are truncated). Fails on
-// more than `precision` significant integer+scale digits.
-bool ParseDecimal(std::string_view s, uint32_t precision, uint32_t scale, __int128* out);
+// more than `precision` significant integer+scale digits. Inline: the usual shape costs no call.
+inline bool ParseDecimal(std::string_view s, uint32_t precision, uint32_t scale, __int128* out) {
+  const bool negative = !s.empty() && s[0] == '-';
+  const size_t sign = !s.empty() && (s[0] == '-' || s[0] == '+') ? 1 : 0;
+  if (int64_t v;
+      ShortDecimal(std::string_view(s.data() + sign, s.size() - sign), precision, scale, &v)) {
+    *out = negative ? -v : v;
+    return true;
+  }
+  return ParseLongDecimal(s, precision, scale, out);
+}
 
 }  // namespace sluice
