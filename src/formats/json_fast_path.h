@@ -45,6 +45,19 @@ enum class Fast : uint8_t {
   kArrayOfString,   // Array(String) from an array of strings
 };
 
+// True if a[0, n) equals b[0, n), for n ≤ 16: one vector compare, only the first n bytes counted.
+// REQUIRES 16 readable bytes at both (the input's padding, or a 16-byte buffer).
+[[gnu::always_inline]] inline bool SameFirst(const char* a, const char* b, size_t n) {
+#if defined(__SSE2__)
+  const unsigned need = n >= 16 ? 0xffffu : (1u << n) - 1;
+  const __m128i eq = _mm_cmpeq_epi8(_mm_loadu_si128(reinterpret_cast<const __m128i*>(a)),
+                                    _mm_loadu_si128(reinterpret_cast<const __m128i*>(b)));
+  return (static_cast<unsigned>(_mm_movemask_epi8(eq)) & need) == need;
+#else
+  return std::memcmp(a, b, n) == 0;
+#endif
+}
+
 // kDateTime's memo: the last two distinct texts converted and their values. Events arrive roughly
 // in time order, many per second, and with some jitter, so a text is nearly always one of the
 // last two seconds seen; comparing costs a few instructions, converting about two hundred.
@@ -79,20 +92,9 @@ class TextMemo {
 
     [[gnu::always_inline]] bool Is(std::string_view s) const {
       if (s.size() != size || size == 0) return false;
-#if defined(__SSE2__)
-      // Two 16-byte compares cover sizes 16..32 (the second block overlaps the first); a shorter
-      // text needs only the first block's leading bytes.
-      const size_t tail = s.size() >= 16 ? s.size() - 16 : 0;
-      const __m128i a = _mm_cmpeq_epi8(_mm_loadu_si128(reinterpret_cast<const __m128i*>(s.data())),
-                                       _mm_load_si128(reinterpret_cast<const __m128i*>(text)));
-      const __m128i b =
-          _mm_cmpeq_epi8(_mm_loadu_si128(reinterpret_cast<const __m128i*>(s.data() + tail)),
-                         _mm_loadu_si128(reinterpret_cast<const __m128i*>(text + tail)));
-      const unsigned need = s.size() >= 16 ? 0xffffu : (1u << s.size()) - 1;
-      return (static_cast<unsigned>(_mm_movemask_epi8(_mm_and_si128(a, b))) & need) == need;
-#else
-      return std::memcmp(s.data(), text, s.size()) == 0;
-#endif
+      if (size <= 16) return SameFirst(s.data(), text, size);
+      // 17..32 bytes: the first 16 and the last 16 (overlapping).
+      return SameFirst(s.data(), text, 16) && SameFirst(s.data() + size - 16, text + size - 16, 16);
     }
   };
   Entry entries_[2];
@@ -350,24 +352,15 @@ bool ConvertFast(const FastPlan& p, ond::value& v, Column& col, const TimeZones&
     }
     case Fast::kEnum:
       if (!RawString(v, &text)) return false;
-#if defined(__SSE2__)
       if (!p.labels.empty()) {
-        // The label's bytes then zeros, against the input's next 16 bytes (padding makes them
-        // readable) with only the label's length of them counted.
         if (text.size() > sizeof(EnumLabel::text)) return false;
-        const __m128i in = _mm_loadu_si128(reinterpret_cast<const __m128i*>(text.data()));
-        const unsigned need = text.size() == 16 ? 0xffffu : (1u << text.size()) - 1;
         for (const EnumLabel& l : p.labels) {
-          if (l.size != text.size()) continue;
-          const __m128i want = _mm_load_si128(reinterpret_cast<const __m128i*>(l.text));
-          if ((static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(in, want))) & need) != need)
-            continue;
+          if (l.size != text.size() || !SameFirst(text.data(), l.text, l.size)) continue;
           PutUnsigned(col, p.width, static_cast<uint64_t>(static_cast<int64_t>(l.value)));
           return true;
         }
         return false;
       }
-#endif
       for (const auto& [name, value] : p.type->enum_values) {
         if (name != text) continue;
         PutUnsigned(col, p.width, static_cast<uint64_t>(static_cast<int64_t>(value)));

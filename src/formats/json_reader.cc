@@ -11,10 +11,6 @@
 #include <limits>
 #include <unordered_map>
 
-#if defined(__SSE2__)
-#include <emmintrin.h>
-#endif
-
 #include "formats/json_fast_path.h"
 #include "formats/native_writer.h"
 #include "formats/value_parse.h"
@@ -61,15 +57,7 @@ struct PathNode {
   // True if the key whose text starts at `raw` (just after its opening quote) is this node's key,
   // written without escapes. REQUIRES 16 readable bytes at raw (the input's padding guarantees it).
   bool IsKeyAt(const char* raw) const {
-#if defined(__SSE2__)
-    if (probe_len > 0) {
-      const __m128i in = _mm_loadu_si128(reinterpret_cast<const __m128i*>(raw));
-      const __m128i want = _mm_load_si128(reinterpret_cast<const __m128i*>(probe));
-      const unsigned eq = static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(in, want)));
-      const unsigned need = (1u << probe_len) - 1;
-      return (eq & need) == need;
-    }
-#endif
+    if (probe_len > 0) return json_fast::SameFirst(raw, probe, static_cast<size_t>(probe_len));
     return std::memcmp(raw, key.data(), key.size()) == 0 && raw[key.size()] == '"';
   }
   // The child whose key starts at `raw` if it is the predicted one, else nullptr.
