@@ -229,14 +229,13 @@ class Encoder {
     out_.resize(at + total + 16);
     char* p = out_.data() + at;
     const char* src = reinterpret_cast<const char*>(col.data.data());
-    const size_t block_safe = col.data.size() >= 16 ? col.data.size() - 16 : 0;
     prev = 0;
     for (size_t i = 0; i < rows; ++i) {
       const uint64_t end = col.offsets[i];
       const uint64_t len = end - prev;
       p = PutVarUInt(len, p);
 #if defined(__SSE2__)
-      if (len <= 16 && prev <= block_safe && col.data.size() >= 16)
+      if (len <= 16 && prev + 16 <= col.data.size())
         _mm_storeu_si128(reinterpret_cast<__m128i*>(p),
                          _mm_loadu_si128(reinterpret_cast<const __m128i*>(src + prev)));
       else
@@ -349,6 +348,7 @@ bool ParseUuid(std::string_view text, uint8_t out[16]) {
   if (!dashed && text.size() != 32) return false;
   if (dashed && (text[8] != '-' || text[13] != '-' || text[18] != '-' || text[23] != '-'))
     return false;
+  uint64_t high, low;  // the 128-bit value's halves as the text spells them (big-endian)
 #if defined(__SSE2__) && defined(__x86_64__)
   // The 32 hex digits in a row, as two vectors assembled in registers from 8- and 4-byte loads
   // (copying the pieces through memory and reloading them as a vector stalls store forwarding).
@@ -388,15 +388,9 @@ bool ParseUuid(std::string_view text, uint8_t out[16]) {
   bool ok = true;
   const __m128i first = decode(hex_first, &ok), second = decode(hex_second, &ok);
   if (!ok) return false;
-  // The 128-bit value big-endian, in text order; Native stores the high UInt64 then the low, each
-  // little-endian.
   const __m128i bytes = _mm_packus_epi16(first, second);
-  const uint64_t high = __builtin_bswap64(static_cast<uint64_t>(_mm_cvtsi128_si64(bytes)));
-  const uint64_t low =
-      __builtin_bswap64(static_cast<uint64_t>(_mm_cvtsi128_si64(_mm_unpackhi_epi64(bytes, bytes))));
-  std::memcpy(out, &high, 8);
-  std::memcpy(out + 8, &low, 8);
-  return true;
+  high = static_cast<uint64_t>(_mm_cvtsi128_si64(bytes));
+  low = static_cast<uint64_t>(_mm_cvtsi128_si64(_mm_unpackhi_epi64(bytes, bytes)));
 #else
   char hex[32];
   if (dashed) {
@@ -417,16 +411,15 @@ bool ParseUuid(std::string_view text, uint8_t out[16]) {
     bytes[n] = static_cast<uint8_t>((hi << 4) | (lo & 0x0f));
   }
   if (bad & 0xf0) return false;
-  // Native stores the high UInt64 then the low, each little-endian.
-  uint64_t high, low;
   std::memcpy(&high, bytes, 8);
   std::memcpy(&low, bytes + 8, 8);
+#endif
+  // Native stores the high UInt64 then the low, each little-endian.
   high = __builtin_bswap64(high);
   low = __builtin_bswap64(low);
   std::memcpy(out, &high, 8);
   std::memcpy(out + 8, &low, 8);
   return true;
-#endif
 }
 
 bool ParseIPv6(std::string_view text, uint8_t out[16]) {
