@@ -15,10 +15,8 @@
 namespace sluice {
 
 namespace {
-constexpr size_t kPad = 64;
-}
 
-namespace {
+constexpr size_t kPad = 64;
 
 // Stores, from `at`, base + the position of every set bit of `hits`; returns the new end.
 [[gnu::always_inline]] inline size_t* StoreEnds(uint64_t hits, size_t base, size_t* at) {
@@ -49,11 +47,12 @@ namespace {
 }
 #endif
 
-// Every '\n' in data[0, size & ~63) into `out` from index n, growing it as needed (at most 64
-// ends per step, so each step's stores need no capacity check); returns the new count.
+// Every '\n' in data[0, size & ~63) into `out` from its start, growing it as needed (at most 64
+// ends per step, so each step's stores need no capacity check); returns how many.
 template <uint64_t (*Newlines)(const char*)>
 [[gnu::always_inline]] inline size_t ScanBlocks(const char* data, size_t size,
-                                                std::vector<size_t>& out, size_t n) {
+                                                std::vector<size_t>& out) {
+  size_t n = 0;
   for (size_t i = 0; i + 64 <= size; i += 64) {
     if (out.size() < n + 64) out.resize(2 * out.size() + 64);
     size_t* first = out.data() + n;
@@ -63,9 +62,8 @@ template <uint64_t (*Newlines)(const char*)>
 }
 
 #if defined(__x86_64__)
-[[gnu::target("avx2")]] size_t ScanAvx2(const char* data, size_t size, std::vector<size_t>& out,
-                                        size_t n) {
-  return ScanBlocks<NewlinesAvx2>(data, size, out, n);
+[[gnu::target("avx2")]] size_t ScanAvx2(const char* data, size_t size, std::vector<size_t>& out) {
+  return ScanBlocks<NewlinesAvx2>(data, size, out);
 }
 const bool kHasAvx2 = __builtin_cpu_supports("avx2");
 #endif
@@ -83,10 +81,10 @@ std::shared_ptr<std::vector<size_t>> FindLineEnds(std::string_view data, size_t 
   size_t n;
 #if defined(__x86_64__)
   if (kHasAvx2)
-    n = ScanAvx2(data.data(), data.size(), out, 0);
+    n = ScanAvx2(data.data(), data.size(), out);
   else
 #endif
-    n = ScanBlocks<NewlinesSse2>(data.data(), data.size(), out, 0);
+    n = ScanBlocks<NewlinesSse2>(data.data(), data.size(), out);
   out.resize(n);
   i = data.size() & ~size_t{63};
 #endif
