@@ -41,63 +41,59 @@ inline std::shared_ptr<std::string> AdClickLines(size_t n, std::vector<size_t>* 
                                                  bool compact = false) {
   std::mt19937_64 rng(2);
   const char* devices[] = {"desktop", "mobile", "tablet"};
+  const char* tags[] = {"", "\"video\"", "\"promo\""};
+  const char* refs[] = {"", ",\"referrer\":\"news.example.com\"",
+                        ",\"referrer\":\"social.example.net\""};
   auto out = std::make_shared<std::string>();
   char buf[512];
   for (size_t i = 0; i < n; ++i) {
     starts->push_back(out->size());
-    const uint64_t a = rng(), b = rng();
-    int len;
+    // Drawn one by one: the order of a call's arguments is unspecified, so draws made inside one
+    // could differ between compilers.
+    const uint64_t a = rng(), b = rng(), user = rng() % 5000000, ad = rng() % 20000;
+    // As generate.py: 37 ms apart, the compact shape with up to a second of jitter.
+    const uint64_t ts = 1700000000000ULL + i * 37 + (compact ? rng() % 1000 : 0);
+    const uint64_t ip[4] = {rng() % 223 + 1, rng() % 256, rng() % 256, rng() % 254 + 1};
+    const char* device = devices[rng() % 3];
+    const uint64_t whole = rng() % 50, fraction = rng() % 10000;
+    // The fields both shapes share, up to event_time's value.
+    size_t len = static_cast<size_t>(std::snprintf(
+        buf, sizeof buf,
+        "{\"click_id\":\"%08x-%04x-4%03x-8%03x-%012llx\",\"user_id\":%llu,\"ad_id\":%llu,"
+        "\"timestamp_ms\":%llu,\"ip_address\":\"%llu.%llu.%llu.%llu\",\"event_time\":",
+        static_cast<unsigned>(a), static_cast<unsigned>(a >> 32) & 0xffff,
+        static_cast<unsigned>(a >> 48) & 0xfff, static_cast<unsigned>(b) & 0xfff,
+        static_cast<unsigned long long>(b >> 16), static_cast<unsigned long long>(user),
+        static_cast<unsigned long long>(ad), static_cast<unsigned long long>(ts),
+        static_cast<unsigned long long>(ip[0]), static_cast<unsigned long long>(ip[1]),
+        static_cast<unsigned long long>(ip[2]), static_cast<unsigned long long>(ip[3])));
     if (compact) {
-      const char* tags[] = {"", "\"video\"", "\"promo\""};
-      const char* refs[] = {"", ",\"referrer\":\"news.example.com\"",
-                            ",\"referrer\":\"social.example.net\""};
-      // As generate.py: 37 ms apart with up to a second of jitter, event_time the same instant.
-      const uint64_t ts = 1700000000000ULL + i * 37 + rng() % 1000;
+      // Naive DateTime text of the same instant as timestamp_ms.
       const date::sys_seconds at{std::chrono::seconds(ts / 1000)};
       const auto day = date::floor<date::days>(at);
       const date::year_month_day ymd{day};
       const date::hh_mm_ss<std::chrono::seconds> hms{at - day};
-      len = std::snprintf(
-          buf, sizeof buf,
-          "{\"click_id\":\"%08x-%04x-4%03x-8%03x-%012llx\",\"user_id\":%llu,\"ad_id\":%llu,"
-          "\"timestamp_ms\":%llu,\"ip_address\":\"%llu.%llu.%llu.%llu\",\"event_time\":"
+      const char* tag = tags[rng() % 3];
+      const char* ref = refs[rng() % 3];
+      len += static_cast<size_t>(std::snprintf(
+          buf + len, sizeof buf - len,
           "\"%04d-%02u-%02u %02d:%02d:%02d\",\"device\":\"%s\",\"price\":%llu.%04llu,"
           "\"tags\":[%s]%s}\n",
-          static_cast<unsigned>(a), static_cast<unsigned>(a >> 32) & 0xffff,
-          static_cast<unsigned>(a >> 48) & 0xfff, static_cast<unsigned>(b) & 0xfff,
-          static_cast<unsigned long long>(b >> 16),
-          static_cast<unsigned long long>(rng() % 5000000),
-          static_cast<unsigned long long>(rng() % 20000), static_cast<unsigned long long>(ts),
-          static_cast<unsigned long long>(rng() % 223 + 1),
-          static_cast<unsigned long long>(rng() % 256),
-          static_cast<unsigned long long>(rng() % 256),
-          static_cast<unsigned long long>(rng() % 254 + 1), static_cast<int>(ymd.year()),
-          static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()),
-          static_cast<int>(hms.hours().count()), static_cast<int>(hms.minutes().count()),
-          static_cast<int>(hms.seconds().count()), devices[rng() % 3],
-          static_cast<unsigned long long>(rng() % 50),
-          static_cast<unsigned long long>(rng() % 10000), tags[rng() % 3], refs[rng() % 3]);
-      out->append(buf, static_cast<size_t>(len));
-      continue;
+          static_cast<int>(ymd.year()), static_cast<unsigned>(ymd.month()),
+          static_cast<unsigned>(ymd.day()), static_cast<int>(hms.hours().count()),
+          static_cast<int>(hms.minutes().count()), static_cast<int>(hms.seconds().count()), device,
+          static_cast<unsigned long long>(whole), static_cast<unsigned long long>(fraction), tag,
+          ref));
+    } else {
+      len += static_cast<size_t>(std::snprintf(
+          buf + len, sizeof buf - len,
+          "\"2023-11-15T00:13:20.978+02:00\",\"device\":\"%s\",\"price\":%llu.%04llu,"
+          "\"tags\":[\"video\",\"promo\"],\"referrer\":null,\"geo\":{\"country\":\"US\","
+          "\"city\":\"New York\"}}\n",
+          device, static_cast<unsigned long long>(whole),
+          static_cast<unsigned long long>(fraction)));
     }
-    len = std::snprintf(
-        buf, sizeof buf,
-        "{\"click_id\":\"%08x-%04x-4%03x-8%03x-%012llx\",\"user_id\":%llu,\"ad_id\":%llu,"
-        "\"timestamp_ms\":%llu,\"ip_address\":\"%llu.%llu.%llu.%llu\",\"event_time\":"
-        "\"2023-11-15T00:13:20.978+02:00\",\"device\":\"%s\",\"price\":%llu.%04llu,\"tags\":["
-        "\"video\",\"promo\"],\"referrer\":null,\"geo\":{\"country\":\"US\",\"city\":\"New "
-        "York\"}}\n",
-        static_cast<unsigned>(a), static_cast<unsigned>(a >> 32) & 0xffff,
-        static_cast<unsigned>(a >> 48) & 0xfff, static_cast<unsigned>(b) & 0xfff,
-        static_cast<unsigned long long>(b >> 16), static_cast<unsigned long long>(rng() % 5000000),
-        static_cast<unsigned long long>(rng() % 20000),
-        static_cast<unsigned long long>(1700000000000ULL + i * 37),
-        static_cast<unsigned long long>(rng() % 223 + 1),
-        static_cast<unsigned long long>(rng() % 256), static_cast<unsigned long long>(rng() % 256),
-        static_cast<unsigned long long>(rng() % 254 + 1), devices[rng() % 3],
-        static_cast<unsigned long long>(rng() % 50),
-        static_cast<unsigned long long>(rng() % 10000));
-    out->append(buf, static_cast<size_t>(len));
+    out->append(buf, len);
   }
   starts->push_back(out->size());
   out->append(JsonReader::kPadding, '\0');

@@ -128,11 +128,11 @@ def main():
         for name in names:
             report(name)
 
-        a, b, c = (ROWS / results[k][0] for k in ("(a) curl JSONEachRow", "(b) curl Native (ceiling)", "(c) sluice run"))
-        cpu_per_m = results["(c) sluice run"][1] / (ROWS / 1e6)
+        a, b, c = (ROWS / results[k][0] for k in names)
+        cpu_per_m = results[names[2]][1] / (ROWS / 1e6)
         print()
         print("sluice: %.0f rows/s, %.2f CPU core-seconds per 1 M rows, peak RSS %.0f MiB"
-              % (c, cpu_per_m, results["(c) sluice run"][2] / 1024))
+              % (c, cpu_per_m, results[names[2]][2] / 1024))
         print("c/a (sluice vs ClickHouse JSONEachRow) = %.2f" % (c / a))
         print("c/b (sluice vs Native ceiling)         = %.2f" % (c / b))
         if os.environ.get("BENCH_KAFKA", "1") != "0":
