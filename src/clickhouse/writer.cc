@@ -9,6 +9,13 @@
 #include "core/thread_name.h"
 
 namespace sluice {
+namespace {
+
+// Blocks waiting for a free sender. One keeps the senders busy (the callers waiting in Submit
+// hold the next ones); each further one would only be another whole batch held in memory.
+constexpr size_t kQueueDepth = 1;
+
+}  // namespace
 
 Writer::Writer(ClickHouseClient& client, WriterOptions options, DeadLetter& dead_letter,
                PipelineStats& stats, AckFn on_ack, NameFn partition_name, RecycleFn recycle)
@@ -42,15 +49,22 @@ size_t Writer::Pending() const {
   return queue_.size() + in_flight_;
 }
 
+Status Writer::WaitForRoomLocked(std::unique_lock<std::mutex>& lock) {
+  cv_.wait(lock, [&] { return !failure_.ok() || aborted_ || queue_.size() < kQueueDepth; });
+  if (!failure_.ok()) return failure_;
+  if (aborted_) return Status(Code::kCancelled, "writer aborted");
+  return Status::Ok();
+}
+
+Status Writer::AwaitRoom() {
+  std::unique_lock lock(mu_);
+  return WaitForRoomLocked(lock);
+}
+
 Status Writer::Submit(Block block) {
   block.CheckInvariant();
   std::unique_lock lock(mu_);
-  cv_.wait(lock, [&] {
-    return !failure_.ok() || aborted_ ||
-           queue_.size() < static_cast<size_t>(options_.max_in_flight);
-  });
-  if (!failure_.ok()) return failure_;
-  if (aborted_) return Status(Code::kCancelled, "writer aborted");
+  RETURN_IF_ERROR(WaitForRoomLocked(lock));
   queue_.emplace_back(next_seq_++, std::move(block));
   stats_.SetWriterDepth(queue_.size(), in_flight_);
   cv_.notify_all();

@@ -60,6 +60,9 @@ class Writer {
   // Queues a block (possibly with zero rows: its range is still acknowledged). Blocks while the
   // queue is full. Returns the writer's failure if it has stopped on a permanent error.
   Status Submit(Block block);
+  // Waits until the queue has room, so that a Submit right after it does not block unless
+  // another thread took that room first. Returns the writer's failure as Submit does. Any thread.
+  Status AwaitRoom();
   // Waits until every submitted block is acknowledged (or the writer failed/aborted).
   Status Drain();
   // Stops retrying: in-flight batches are abandoned unacknowledged (they will be re-read).
@@ -76,6 +79,7 @@ class Writer {
   };
   Status SendBlock(const Block& block, const std::string& query_id, Buffers& buffers);
   void Fail(Status st);
+  Status WaitForRoomLocked(std::unique_lock<std::mutex>& lock);  // holds mu_
   bool SleepBackoff(int attempt);
 
   ClickHouseClient& client_;
