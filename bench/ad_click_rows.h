@@ -115,12 +115,13 @@ inline Status DecodeAll(JsonReader& reader, const std::shared_ptr<std::string>& 
     }
     return Status::Ok();
   }
-  std::vector<JsonReader::Line> refs(n);
-  for (size_t i = 0; i < n; ++i)
-    refs[i] = {starts[i], starts[i + 1] - 1, RowOrigin{PartitionId{0}, i + 1, Offset{starts[i]}}};
+  std::vector<size_t> ends(n);  // as the file source finds them
+  for (size_t i = 0; i < n; ++i) ends[i] = starts[i + 1] - 1;
+  const JsonReader::Lines refs{ends.data(), n, 0, PartitionId{0}, 1, Offset{0}};
   Status first;
   RETURN_IF_ERROR(reader.AppendLines(std::string_view(lines->data(), starts[n]), lines->size(),
-                                     refs, block, [&](size_t, std::string_view, const Status& st) {
+                                     refs, block,
+                                     [&](const RowOrigin&, std::string_view, const Status& st) {
                                        if (first.ok()) first = st;
                                        return Status::Ok();
                                      }));

@@ -261,18 +261,23 @@ Status JsonReader::AppendRow(std::string_view line, size_t capacity, RowOrigin o
 }
 
 Status JsonReader::AppendLines(
-    std::string_view data, size_t capacity, const std::vector<Line>& lines, Block& block,
-    const std::function<Status(size_t, std::string_view, const Status&)>& on_error, size_t* rows,
-    size_t batch_bytes) {
+    std::string_view data, size_t capacity, const Lines& lines, Block& block,
+    const std::function<Status(const RowOrigin&, std::string_view, const Status&)>& on_error,
+    size_t* rows, size_t batch_bytes) {
   Impl& m = *impl_;
   SLUICE_CHECK(m.meta_columns.empty());
   SLUICE_CHECK(capacity >= data.size() + kPadding);
   size_t attempted = 0;  // non-blank lines
+  const size_t count = lines.count;
+  // Where line i begins and ends in data. Line ends lie within data or just past its end (the
+  // source found them there): no bounds check per line beyond the last line's cap.
+  auto begin_of = [&](size_t i) { return i == 0 ? 0 : lines.ends[i - 1] - lines.base + 1; };
+  auto end_of = [&](size_t i) { return std::min(lines.ends[i] - lines.base, data.size()); };
   // Line i's text without a final '\r'; false if it is blank. Looked at only here, after stage 1
   // went over its batch (cache-hot), not by the caller.
   auto text_of = [&](size_t i, std::string_view* text) {
-    // Line ends lie within data (the source found them there): no bounds check per line.
-    std::string_view t(data.data() + lines[i].begin, lines[i].end - lines[i].begin);
+    const size_t b = begin_of(i);
+    std::string_view t(data.data() + b, end_of(i) - b);
     if (!t.empty() && t.back() == '\r') t.remove_suffix(1);
     if (t.empty() ||
         ((t[0] == ' ' || t[0] == '\t') && t.find_first_not_of(" \t") == std::string_view::npos))
@@ -283,11 +288,13 @@ Status JsonReader::AppendLines(
   // One by one from line i on: the exact per-line behaviour, messages included.
   auto per_line = [&](size_t i) -> Status {
     std::string_view text;
-    for (; i < lines.size(); ++i) {
+    for (; i < count; ++i) {
       if (!text_of(i, &text)) continue;
       ++attempted;
-      Status st = AppendRow(text, capacity - lines[i].begin, lines[i].origin, block);
-      if (!st.ok()) RETURN_IF_ERROR(on_error(i, text, st));
+      const size_t b = begin_of(i);
+      const RowOrigin origin = lines.origin(i, b);
+      Status st = AppendRow(text, capacity - b, origin, block);
+      if (!st.ok()) RETURN_IF_ERROR(on_error(origin, text, st));
     }
     return Status::Ok();
   };
@@ -295,10 +302,10 @@ Status JsonReader::AppendLines(
     if (rows != nullptr) *rows = attempted;
     return st;
   };
-  if (lines.size() < 2) return finish(per_line(0));
+  if (count < 2) return finish(per_line(0));
   // Batches of about 256 KiB stay in L2; a line longer than a batch makes simdjson report an
   // error, which sends the rest through per_line (whose parser grows as needed).
-  const size_t batch = std::max(batch_bytes, 2 * (lines[0].end - lines[0].begin) + 64);
+  const size_t batch = std::max(batch_bytes, 2 * end_of(0) + 64);
 #ifdef SIMDJSON_THREADS_ENABLED
   m.stream_parser.threaded = false;  // stage 1 of the next batch on this thread: no extra thread
 #endif
@@ -313,7 +320,7 @@ Status JsonReader::AppendLines(
   size_t pending_line = 0;
   std::string_view pending_text, text;
   auto commit = [&] {
-    block.CommitRow(lines[pending_line].origin, pending_text);
+    block.CommitRow(lines.origin(pending_line, begin_of(pending_line)), pending_text);
     pending = false;
   };
   // Gives up on the stream: the pending row (whose line end is unproven) and every line after
@@ -331,9 +338,9 @@ Status JsonReader::AppendLines(
   };
   for (auto it = stream.begin(); it != stream.end(); ++it) {
     auto doc_result = *it;
-    while (i < lines.size() && !text_of(i, &text)) ++i;
-    if (doc_result.error() || i >= lines.size()) return finish(fall_back());
-    size_t start = lines[i].begin;
+    while (i < count && !text_of(i, &text)) ++i;
+    if (doc_result.error() || i >= count) return finish(fall_back());
+    size_t start = begin_of(i);
     while (data[start] == ' ' || data[start] == '\t') ++start;  // stops: the line is not blank
     // The first document of a batch may be reported from the whitespace before it.
     size_t at = it.current_index();
@@ -363,8 +370,8 @@ Status JsonReader::AppendLines(
     ++attempted;
     ++i;
   }
-  while (i < lines.size() && !text_of(i, &text)) ++i;
-  if (stream.truncated_bytes() != 0 || i != lines.size()) return finish(fall_back());
+  while (i < count && !text_of(i, &text)) ++i;
+  if (stream.truncated_bytes() != 0 || i != count) return finish(fall_back());
   if (pending) commit();
   return finish(Status::Ok());
 }

@@ -43,26 +43,37 @@ class JsonReader {
   Status AppendRow(std::string_view line, size_t capacity, RowOrigin origin, Block& block,
                    const RecordMeta* meta = nullptr);
 
-  // One line for AppendLines: its bytes are data[begin, end), without the '\n' (a final '\r'
-  // is dropped; a blank line gives no row and no error), and its row's origin.
-  struct Line {
-    size_t begin = 0, end = 0;
-    RowOrigin origin;
+  // The lines of one AppendLines call, as a source found them (no per-line copy of their
+  // positions). Line i ends at ends[i] - base in data (at its '\n'; at data.size() or beyond for a
+  // last line without one) and begins just after line i-1 ends (line 0 at 0). Its bytes are
+  // without the '\n' (a final '\r' is dropped; a blank line gives no row and no error), and its
+  // row's origin is origin(i).
+  struct Lines {
+    const size_t* ends = nullptr;
+    size_t count = 0;
+    size_t base = 0;
+    PartitionId partition;
+    uint64_t first_line = 0;  // line 0's number
+    Offset first_position;    // the position of data[0]
+
+    RowOrigin origin(size_t i, size_t begin) const {
+      return RowOrigin{partition, first_line + i, Offset{first_position.value + begin}};
+    }
   };
   // Appends one row per non-blank line, in order, exactly as AppendRow would for each — but
   // simdjson finds the structure of many lines at once (one stage-1 pass per batch of lines, not
   // per line). Every line is still checked to hold exactly one document; from the first line
   // where that does not hold, or that fails to convert, lines go through AppendRow one by one.
-  // `data` holds the lines (capacity readable bytes, >= data.size() + kPadding); on_error(i, text,
-  // st) is called for each line i that AppendRow rejects — text is the line as decoded, without a
-  // final '\r' — (the block is unchanged for it), and an
-  // error it returns stops the call. *rows (if given) is set to the number of non-blank lines.
+  // `data` holds the lines (capacity readable bytes, >= data.size() + kPadding); on_error(origin,
+  // text, st) is called for each line that AppendRow rejects — text is the line as decoded,
+  // without a final '\r' — (the block is unchanged for it), and an error it returns stops the
+  // call. *rows (if given) is set to the number of non-blank lines.
   // `batch_bytes` is simdjson's batch size (tests make it small to cross many batch boundaries).
   // REQUIRES: no metadata columns (options.metadata empty).
-  Status AppendLines(std::string_view data, size_t capacity, const std::vector<Line>& lines,
-                     Block& block,
-                     const std::function<Status(size_t, std::string_view, const Status&)>& on_error,
-                     size_t* rows = nullptr, size_t batch_bytes = 256 << 10);
+  Status AppendLines(
+      std::string_view data, size_t capacity, const Lines& lines, Block& block,
+      const std::function<Status(const RowOrigin&, std::string_view, const Status&)>& on_error,
+      size_t* rows = nullptr, size_t batch_bytes = 256 << 10);
 
   // The leaf field paths of one JSON object line (for `sluice check`); nested objects as "a.b".
   static Result<std::set<std::string>> FieldPaths(std::string_view line);

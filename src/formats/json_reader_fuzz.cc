@@ -10,8 +10,9 @@
 //   clang++ -std=c++20 -g -O1 -fsanitize=fuzzer,address,undefined -DSLUICE_FUZZ
 //     -DUSE_OS_TZDB=1 -DHAS_STRING_VIEW=1 -DONLY_C_LOCALE=1 -Isrc
 //     src/formats/json_reader_fuzz.cc src/formats/json_reader.cc src/formats/value_parse.cc
-//     src/formats/native_writer.cc src/core/block.cc src/core/column.cc src/core/types.cc
-//     src/core/status.cc src/core/checkpoint.cc -lsimdjson -lfmt -ldate-tz -o json_reader_fuzz
+//     src/formats/metadata.cc src/formats/native_writer.cc src/core/block.cc src/core/column.cc
+//     src/core/types.cc src/core/status.cc src/core/checkpoint.cc -lsimdjson -lfmt -ldate-tz
+//     -o json_reader_fuzz
 //   mkdir -p fuzz-corpus && ./json_reader_fuzz -max_len=4096 -max_total_time=60 fuzz-corpus
 // Seed the corpus with a few rows of the schema below, e.g.
 //   {"id":1,"s":"x","dt":"2023-11-14T22:13:20Z","dec":"1.5","arr2":[[1],[]],"m":{"k":1}}
@@ -138,29 +139,30 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   st.block->CheckInvariant();
 
   // The input as lines, the way the runner hands them to AppendLines.
-  std::vector<sluice::JsonReader::Line> lines;
+  std::vector<size_t> ends;
   for (size_t b = 0; b <= size;) {
     size_t e = line.find('\n', b);
     if (e == std::string_view::npos) e = size;
-    lines.push_back({b, e, sluice::RowOrigin{}});
+    ends.push_back(e);
     b = e + 1;
   }
+  const sluice::JsonReader::Lines lines{ends.data(), ends.size(),      0, sluice::PartitionId{0},
+                                        0,           sluice::Offset{0}};
   Block by_row(st.block->schema_ptr()), by_stream(st.block->schema_ptr());
   std::vector<size_t> failed_by_row, failed_by_stream;
   size_t non_blank = 0, rows_by_stream = 0;
-  for (size_t i = 0; i < lines.size(); ++i) {
-    const auto& l = lines[i];
-    std::string_view t = line.substr(l.begin, l.end - l.begin);
+  for (size_t i = 0, b = 0; i < ends.size(); b = ends[i++] + 1) {
+    std::string_view t = line.substr(b, ends[i] - b);
     if (!t.empty() && t.back() == '\r') t.remove_suffix(1);
     if (t.find_first_not_of(" \t") == std::string_view::npos) continue;
     ++non_blank;
-    if (!st.by_row->AppendRow(t, buf.size() - l.begin, l.origin, by_row).ok())
+    if (!st.by_row->AppendRow(t, buf.size() - b, lines.origin(i, b), by_row).ok())
       failed_by_row.push_back(i);
   }
   sluice::Status ls = st.by_stream->AppendLines(
       line, buf.size(), lines, by_stream,
-      [&](size_t i, std::string_view, const sluice::Status&) {
-        failed_by_stream.push_back(i);
+      [&](const sluice::RowOrigin& origin, std::string_view, const sluice::Status&) {
+        failed_by_stream.push_back(origin.line);  // line numbers count from 0 here
         return sluice::Status::Ok();
       },
       &rows_by_stream, 64 + size % 512);

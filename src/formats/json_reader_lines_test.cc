@@ -44,12 +44,13 @@ void ExpectSameAsOneByOne(const std::vector<std::string>& texts, size_t batch_by
                             {"d", "Decimal(9, 2)"},
                             {"n", "Nullable(String)"}});
   std::string data;
-  std::vector<JsonReader::Line> lines;  // every line, as the runner hands them on
-  for (size_t i = 0; i < texts.size(); ++i) {
-    lines.push_back({data.size(), data.size() + texts[i].size(),
-                     RowOrigin{PartitionId{0}, i + 1, Offset{data.size()}}});
-    data += texts[i] + "\n";
+  std::vector<size_t> ends;  // where every line ends, as a source hands them on
+  for (const auto& text : texts) {
+    data += text;
+    ends.push_back(data.size());
+    data += "\n";
   }
+  const JsonReader::Lines lines{ends.data(), ends.size(), 0, PartitionId{0}, 1, Offset{0}};
   const size_t size = data.size();
   data.append(JsonReader::kPadding, '\0');
   auto buffer = std::make_shared<std::string>(std::move(data));
@@ -60,14 +61,14 @@ void ExpectSameAsOneByOne(const std::vector<std::string>& texts, size_t batch_by
   by_row.KeepAlive(buffer);
   std::vector<std::string> errors_by_row;
   size_t non_blank = 0;
-  for (size_t i = 0; i < lines.size(); ++i) {
-    const auto& l = lines[i];
-    std::string_view t = view.substr(l.begin, l.end - l.begin);
+  for (size_t i = 0, begin = 0; i < ends.size(); begin = ends[i++] + 1) {
+    std::string_view t = view.substr(begin, ends[i] - begin);
     if (!t.empty() && t.back() == '\r') t.remove_suffix(1);  // a CRLF line's '\r' is not data
     if (t.find_first_not_of(" \t") == std::string_view::npos) continue;  // blank: no row
     ++non_blank;
-    Status st = one->AppendRow(t, buffer->size() - l.begin, l.origin, by_row);
-    if (!st.ok()) errors_by_row.push_back(std::to_string(i) + ": " + st.message());
+    Status st = one->AppendRow(t, buffer->size() - begin,
+                               RowOrigin{PartitionId{0}, i + 1, Offset{begin}}, by_row);
+    if (!st.ok()) errors_by_row.push_back(std::to_string(i + 1) + ": " + st.message());
   }
 
   auto many = JsonReader::Create(schema, {}).value();
@@ -77,8 +78,8 @@ void ExpectSameAsOneByOne(const std::vector<std::string>& texts, size_t batch_by
   size_t rows = 0;
   Status st = many->AppendLines(
       view, buffer->size(), lines, by_stream,
-      [&](size_t i, std::string_view, const Status& e) {
-        errors_by_stream.push_back(std::to_string(i) + ": " + e.message());
+      [&](const RowOrigin& origin, std::string_view, const Status& e) {
+        errors_by_stream.push_back(std::to_string(origin.line) + ": " + e.message());
         return Status::Ok();
       },
       &rows, batch_bytes);

@@ -451,38 +451,36 @@ Status Runner::DecodeLines(JsonReader& reader, const Piece& piece, Block& block)
   const std::string_view data(piece.base + piece.offset, piece.size);
   const size_t capacity = piece.base_size - piece.offset;
   const SourceLabel label = LabelOf(piece.partition);
-  // The piece's lines, decoded together (one simdjson pass over many lines). Their bytes are not
-  // touched here: AppendLines looks at them once stage 1 has brought them into cache.
-  thread_local std::vector<JsonReader::Line> line_refs;
-  auto& lines = line_refs;  // one thread-local lookup per piece, not per line
-  lines.clear();
-  uint64_t line = piece.first_line;
-  auto add = [&](size_t pos, size_t end) {
-    lines.push_back(
-        {pos, end, RowOrigin{piece.partition, line++, Offset{piece.begin.value + pos}}});
-  };
+  // The piece's lines, decoded together (one simdjson pass over many lines), where the source
+  // found them (or, if it did not, found here). Their bytes are not touched here: AppendLines
+  // looks at them once stage 1 has brought them into cache.
+  JsonReader::Lines lines;
+  lines.partition = piece.partition;
+  lines.first_line = piece.first_line;
+  lines.first_position = piece.begin;
   if (piece.line_ends) {
-    const auto& ends = *piece.line_ends;
-    for (size_t k = piece.line_from; k < piece.line_to; ++k) {
-      const size_t pos =
-          (k == piece.line_from ? piece.line_base : ends[k - 1] + 1) - piece.line_base;
-      add(pos, std::min(ends[k] - piece.line_base, data.size()));
-    }
+    lines.ends = piece.line_ends->data() + piece.line_from;
+    lines.count = piece.line_to - piece.line_from;
+    lines.base = piece.line_base;
   } else {
+    thread_local std::vector<size_t> found;
+    auto& ends = found;  // one thread-local lookup per piece, not per line
+    ends.clear();
     for (size_t pos = 0; pos < data.size();) {
       const size_t nl = data.find('\n', pos);
-      const size_t end = nl == std::string_view::npos ? data.size() : nl;
-      add(pos, end);
-      pos = nl == std::string_view::npos ? end : nl + 1;
+      ends.push_back(nl == std::string_view::npos ? data.size() : nl);
+      pos = ends.back() + 1;
     }
+    lines.ends = ends.data();
+    lines.count = ends.size();
   }
   uint64_t dead = 0;
   size_t rows = 0;
   RETURN_IF_ERROR(reader.AppendLines(
       data, capacity, lines, block,
-      [&](size_t i, std::string_view text, const Status& st) {
+      [&](const RowOrigin& origin, std::string_view text, const Status& st) {
         ++dead;
-        return dead_letter_.Write(label, lines[i].origin, text, st.message());
+        return dead_letter_.Write(label, origin, text, st.message());
       },
       &rows));
   stats_.rows_read += rows;
