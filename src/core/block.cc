@@ -21,31 +21,34 @@ Block::Block(SchemaPtr schema) : schema_(std::move(schema)) {
 }
 
 size_t Block::byte_size() const {
-  size_t n = raw_.size() * sizeof(std::string_view);
+  size_t n = rows_.size() * sizeof(RowRef) + runs_.size() * sizeof(Run);
   for (const auto& c : columns_) n += c.byte_size();
   return n;
 }
 
 void Block::ReserveLike(const Block& other) {
   for (size_t i = 0; i < columns_.size(); ++i) columns_[i].ReserveLike(other.columns_[i]);
-  origins_.reserve(other.origins_.size() + other.origins_.size() / 8);
-  raw_.reserve(other.raw_.size() + other.raw_.size() / 8);
+  rows_.reserve(other.rows_.size() + other.rows_.size() / 8);
+  runs_.reserve(other.runs_.size() + other.runs_.size() / 8);
 }
 
 void Block::Reset() {
   for (auto& c : columns_) c.Clear();
   std::fill(present_.begin(), present_.end(), 0);
-  origins_.clear();
-  raw_.clear();
+  runs_.clear();
+  rows_.clear();
   buffers_.clear();
   checkpoint_.ranges.clear();
   budget_charge_ = 0;
   on_ack_.clear();
 }
 
-void Block::CommitRow(RowOrigin origin, std::string_view raw) {
-  origins_.push_back(origin);
-  raw_.push_back(raw);
+void Block::StartRun(const RowOrigin& origin, std::string_view raw) {
+  SLUICE_CHECK(raw.size() <= UINT32_MAX);  // lines and messages are far shorter
+  runs_.push_back(
+      Run{origin.partition, origin.line != 0, origin.line, origin.position, raw.data()});
+  rows_.push_back(
+      RowRef{static_cast<uint32_t>(runs_.size() - 1), 0, static_cast<uint32_t>(raw.size()), 0});
 }
 
 void Block::KeepAlive(std::shared_ptr<const void> buffer) {
@@ -62,7 +65,7 @@ Block Block::Select(const std::vector<size_t>& rows) const {
   out.buffers_ = buffers_;
   for (size_t r : rows) {
     for (size_t c = 0; c < columns_.size(); ++c) out.columns_[c].AppendFrom(columns_[c], r);
-    out.CommitRow(origins_[r], raw(r));
+    out.CommitRow(origin(r), raw(r));
   }
   return out;
 }
@@ -82,14 +85,9 @@ void Block::Filter(const std::vector<uint8_t>& keep) {
   }
   columns_ = std::move(columns);
   size_t w = 0;
-  for (size_t r = 0; r < keep.size(); ++r) {
-    if (!keep[r]) continue;
-    origins_[w] = origins_[r];
-    raw_[w] = raw_[r];
-    ++w;
-  }
-  origins_.resize(w);
-  raw_.resize(w);
+  for (size_t r = 0; r < keep.size(); ++r)
+    if (keep[r]) rows_[w++] = rows_[r];  // runs stay: a kept row still points at its own
+  rows_.resize(w);
 }
 
 Block Block::Reshape(SchemaPtr out, const std::vector<int>& from, std::vector<Column> added) && {
@@ -106,8 +104,8 @@ Block Block::Reshape(SchemaPtr out, const std::vector<int>& from, std::vector<Co
       b.present_[i] = static_cast<uint32_t>(rows());  // computed for every row
     }
   }
-  b.origins_ = std::move(origins_);
-  b.raw_ = std::move(raw_);
+  b.runs_ = std::move(runs_);
+  b.rows_ = std::move(rows_);
   b.buffers_ = std::move(buffers_);
   b.checkpoint_ = std::move(checkpoint_);
   b.budget_charge_ = budget_charge_;

@@ -6,6 +6,7 @@
 // to the dead-letter output with its bytes.
 #pragma once
 
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <string>
@@ -50,7 +51,7 @@ class Block {
 
   const Schema& schema() const { return *schema_; }
   const SchemaPtr& schema_ptr() const { return schema_; }
-  size_t rows() const { return origins_.size(); }
+  size_t rows() const { return rows_.size(); }
   size_t byte_size() const;
 
   std::vector<Column>& columns() { return columns_; }
@@ -71,14 +72,26 @@ class Block {
   void Reset();
   // Records a completed row. `raw` must point into a buffer kept alive by KeepAlive() (or outlive
   // the block). REQUIRES: every column grew by exactly one value since the last row.
-  void CommitRow(RowOrigin origin, std::string_view raw);
+  void CommitRow(RowOrigin origin, std::string_view raw) {
+    if (runs_.empty() || !Extend(origin, raw)) StartRun(origin, raw);
+  }
   // Keeps an input buffer alive as long as the block: rows' raw bytes point into it (no copy).
   void KeepAlive(std::shared_ptr<const void> buffer);
   // Rolls back columns to rows() values after a partially converted row.
   void RollbackRow();
 
-  const RowOrigin& origin(size_t row) const { return origins_[row]; }
-  std::string_view raw(size_t row) const { return raw_[row]; }
+  RowOrigin origin(size_t row) const {
+    const RowRef& r = rows_[row];
+    const Run& run = runs_[r.run];
+    if (run.by_line)
+      return RowOrigin{run.partition, run.first_line + r.delta,
+                       Offset{run.first_position.value + r.text}};
+    return RowOrigin{run.partition, run.first_line, Offset{run.first_position.value + r.delta}};
+  }
+  std::string_view raw(size_t row) const {
+    const RowRef& r = rows_[row];
+    return std::string_view(runs_[r.run].base + r.text, r.size);
+  }
 
   // Bytes of the global memory budget this block holds until it is acknowledged.
   uint64_t& budget_charge() { return budget_charge_; }
@@ -110,8 +123,45 @@ class Block {
   SchemaPtr schema_;
   std::vector<Column> columns_;
   std::vector<uint32_t> present_;
-  std::vector<RowOrigin> origins_;
-  std::vector<std::string_view> raw_;
+  // Rows' origins and raw bytes in 16 bytes a row (a RowOrigin and a string_view take 40): rows
+  // come in runs — consecutive lines of one buffer, or records of one partition — and a row keeps
+  // only its offsets from its run's start. A row that does not fit the last run starts a new one.
+  struct Run {
+    PartitionId partition;
+    // Line rows: line = first_line + delta, position = first_position + text (a line's position
+    // is where its bytes start). Others: line = first_line, position = first_position + delta.
+    bool by_line = false;
+    uint64_t first_line = 0;
+    Offset first_position;
+    const char* base = nullptr;  // raw bytes are at base + text
+  };
+  struct RowRef {
+    uint32_t run, text, size, delta;
+  };
+  // Adds the row to the last run if it fits there.
+  bool Extend(const RowOrigin& origin, std::string_view raw) {
+    constexpr uint64_t kMax = UINT32_MAX;
+    const Run& run = runs_.back();
+    const uint64_t text = reinterpret_cast<uintptr_t>(raw.data()) -
+                          reinterpret_cast<uintptr_t>(run.base);  // wraps if below base
+    if (origin.partition != run.partition || text > kMax || raw.size() > kMax) return false;
+    uint64_t delta;
+    if (run.by_line) {
+      if (origin.position.value != run.first_position.value + text) return false;
+      delta = origin.line - run.first_line;  // wraps if below first_line
+    } else {
+      if (origin.line != run.first_line) return false;
+      delta = origin.position.value - run.first_position.value;
+    }
+    if (delta > kMax) return false;
+    rows_.push_back(RowRef{static_cast<uint32_t>(runs_.size() - 1), static_cast<uint32_t>(text),
+                           static_cast<uint32_t>(raw.size()), static_cast<uint32_t>(delta)});
+    return true;
+  }
+  void StartRun(const RowOrigin& origin, std::string_view raw);
+
+  std::vector<Run> runs_;
+  std::vector<RowRef> rows_;
   std::vector<std::shared_ptr<const void>> buffers_;
   CheckpointRanges checkpoint_;
   uint64_t budget_charge_ = 0;

@@ -107,6 +107,81 @@ TEST(BlockReshape, MovesColumnsAndAddsComputedOnes) {
   EXPECT_TRUE(acked);
 }
 
+// --- Rows' origins and raw bytes, kept as runs of offsets -------------------------------------
+
+struct Row {
+  RowOrigin origin;
+  std::string_view raw;
+};
+
+// Commits `rows` to a block without columns; every row must read back exactly as given.
+Block Commit(const std::vector<Row>& rows) {
+  Block b(std::make_shared<Schema>());
+  for (const auto& r : rows) b.CommitRow(r.origin, r.raw);
+  return b;
+}
+
+void ExpectRows(const Block& b, const std::vector<Row>& rows) {
+  ASSERT_EQ(b.rows(), rows.size());
+  for (size_t i = 0; i < rows.size(); ++i) {
+    SCOPED_TRACE("row " + std::to_string(i));
+    EXPECT_EQ(b.origin(i).partition, rows[i].origin.partition);
+    EXPECT_EQ(b.origin(i).line, rows[i].origin.line);
+    EXPECT_EQ(b.origin(i).position, rows[i].origin.position);
+    EXPECT_EQ(b.raw(i).data(), rows[i].raw.data());
+    EXPECT_EQ(b.raw(i).size(), rows[i].raw.size());
+  }
+}
+
+TEST(BlockRows, EveryShapeOfRowReadsBackAsCommitted) {
+  static const std::string lines = "{\"a\":1}\n\n{\"a\":2}\r\n{\"a\":3}\n";
+  static const std::string records = "m1m22m333";
+  const std::string_view l(lines), m(records);
+  std::vector<Row> rows = {
+      // Lines of one buffer (a blank line skipped, a '\r' dropped): one run.
+      {{PartitionId{0}, 7, Offset{1000}}, l.substr(0, 7)},
+      {{PartitionId{0}, 9, Offset{1009}}, l.substr(9, 7)},
+      {{PartitionId{0}, 10, Offset{1018}}, l.substr(18, 7)},
+      // Records of another partition (no line numbers; offsets are message offsets).
+      {{PartitionId{1}, 0, Offset{500}}, m.substr(0, 2)},
+      {{PartitionId{1}, 0, Offset{501}}, m.substr(2, 3)},
+      {{PartitionId{1}, 0, Offset{507}}, m.substr(5, 4)},  // a gap: compacted topic
+      // Back to the lines: a new run.
+      {{PartitionId{0}, 11, Offset{1026}}, l.substr(0, 7)},
+      // Raw bytes before the run's start, a line number going back, a position that does not
+      // follow the bytes, and a jump past 32 bits: each starts a run of its own.
+      {{PartitionId{0}, 12, Offset{1030}}, l.substr(0, 3)},
+      {{PartitionId{0}, 5, Offset{1031}}, l.substr(1, 3)},
+      {{PartitionId{0}, 6, Offset{9}}, l.substr(2, 3)},
+      {{PartitionId{1}, 0, Offset{uint64_t{1} << 40}}, m.substr(0, 2)},
+      {{PartitionId{1}, 0, Offset{(uint64_t{1} << 40) + (uint64_t{1} << 33)}}, m.substr(2, 3)},
+      // An empty view with no bytes behind it.
+      {{PartitionId{2}, 0, Offset{0}}, std::string_view()},
+  };
+  Block b = Commit(rows);
+  ExpectRows(b, rows);
+
+  // Select and Filter keep every row's own origin and bytes.
+  Block some = b.Select({0, 2, 4, 7, 10, 12});
+  ExpectRows(some, {rows[0], rows[2], rows[4], rows[7], rows[10], rows[12]});
+  std::vector<uint8_t> keep(rows.size(), 0);
+  for (size_t i : {1, 3, 5, 8, 11}) keep[i] = 1;
+  b.Filter(keep);
+  ExpectRows(b, {rows[1], rows[3], rows[5], rows[8], rows[11]});
+}
+
+TEST(BlockRows, ConsecutiveLinesTakeSixteenBytesARow) {
+  static const std::string data(100000, 'x');
+  Block b(std::make_shared<Schema>());
+  for (uint64_t i = 0; i < 10000; ++i)  // 10-byte lines
+    b.CommitRow(RowOrigin{PartitionId{3}, i + 1, Offset{i * 10}},
+                std::string_view(data).substr(i * 10, 9));
+  EXPECT_LE(b.byte_size(), 10000 * 16 + 64);
+  EXPECT_EQ(b.origin(9999).line, 10000u);
+  EXPECT_EQ(b.origin(9999).position, Offset{99990});
+  EXPECT_EQ(b.raw(9999).data(), data.data() + 99990);
+}
+
 TEST(BlockReshapeDeathTest, AColumnOfTheWrongLengthAborts) {
   Block b = Rows(2);
   auto out = std::make_shared<Schema>();
