@@ -32,6 +32,15 @@ void Block::ReserveLike(const Block& other) {
   runs_.reserve(other.runs_.size() + other.runs_.size() / 8);
 }
 
+void Block::ReserveFor(size_t rows, size_t bytes) {
+  if (this->rows() == 0) return;
+  const double factor = std::min(static_cast<double>(rows) / static_cast<double>(this->rows()),
+                                 static_cast<double>(bytes) / static_cast<double>(byte_size()));
+  if (factor <= 1) return;
+  for (auto& c : columns_) c.ReserveScaled(factor);
+  rows_.reserve(static_cast<size_t>(static_cast<double>(rows_.size()) * factor));
+}
+
 void Block::Reset() {
   for (auto& c : columns_) c.Clear();
   std::fill(present_.begin(), present_.end(), 0);

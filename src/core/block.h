@@ -67,6 +67,9 @@ class Block {
   // Reserves room for as much as `other` (same schema) holds: batches are similar in size, so
   // the next one is filled without reallocation.
   void ReserveLike(const Block& other);
+  // Reserves room for `rows` rows, or `bytes` bytes if that comes first, extrapolated from the
+  // rows it holds: a block's first rows foretell the rest of its batch. Nothing if it is empty.
+  void ReserveFor(size_t rows, size_t bytes);
   // Empties the block for reuse: no rows, buffers, checkpoint, charge or hooks; the columns keep
   // their capacity, so the next batch is filled without allocating or faulting in fresh pages.
   void Reset();

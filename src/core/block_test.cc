@@ -182,6 +182,26 @@ TEST(BlockRows, ConsecutiveLinesTakeSixteenBytesARow) {
   EXPECT_EQ(b.raw(9999).data(), data.data() + 99990);
 }
 
+TEST(BlockReserveFor, ExtrapolatesFromItsRowsUpToTheRowOrByteLimit) {
+  Block b = Rows(10);
+  const size_t ids = b.column(0).data.size(), names = b.column(1).data.size();
+  b.ReserveFor(1000, size_t{1} << 30);  // rows come first: 100 times as many
+  EXPECT_GE(b.column(0).data.capacity(), 100 * ids);
+  EXPECT_GE(b.column(1).data.capacity(), 100 * names);
+  EXPECT_GE(b.column(1).offsets.capacity(), 1000u);
+
+  Block c = Rows(10);
+  c.ReserveFor(1000, 3 * c.byte_size());  // bytes come first: 3 times as much
+  EXPECT_GE(c.column(1).data.capacity(), 3 * names);
+  EXPECT_LT(c.column(1).offsets.capacity(), 100u);
+  EXPECT_EQ(c.rows(), 10u);  // nothing but capacity changes
+  EXPECT_EQ(c.column(1).StringAt(9), "n9");
+
+  Block empty(TwoColumns());
+  empty.ReserveFor(1000, size_t{1} << 30);  // nothing to extrapolate from
+  EXPECT_EQ(empty.column(1).offsets.capacity(), 0u);
+}
+
 TEST(BlockReshapeDeathTest, AColumnOfTheWrongLengthAborts) {
   Block b = Rows(2);
   auto out = std::make_shared<Schema>();

@@ -81,6 +81,14 @@ void Column::ReserveLike(const Column& other) {
     children[i].ReserveLike(other.children[i]);
 }
 
+void Column::ReserveScaled(double factor) {
+  auto scaled = [factor](size_t n) { return static_cast<size_t>(static_cast<double>(n) * factor); };
+  data.reserve(scaled(data.size()));
+  offsets.reserve(scaled(offsets.size()));
+  nulls.reserve(scaled(nulls.size()));
+  for (auto& c : children) c.ReserveScaled(factor);
+}
+
 void Column::AppendDefault() {
   switch (storage_->id) {
     case TypeId::kString:

@@ -53,6 +53,9 @@ class Column {
   // Reserves room for as many values as `other` holds (a previous block of the same schema), so a
   // block filled to a similar size never reallocates.
   void ReserveLike(const Column& other);
+  // Reserves room for `factor` times the values it holds (factor > 1: a block's first rows
+  // foretelling a full batch, so that it does not grow by doubling and copying).
+  void ReserveScaled(double factor);
   // Appends the type's default value (0, "", NULL for Nullable, [] for Array …).
   void AppendDefault();
   // Appends row `row` of `other` (same type). Used to build sub-batches when isolating bad rows.

@@ -495,6 +495,9 @@ Status Runner::Decode(JsonReader& reader) {
   const size_t max_rows = static_cast<size_t>(batch.max_rows);
   const size_t max_bytes = static_cast<size_t>(batch.max_bytes);
   auto block = std::make_unique<Block>(schema_);
+  // The first block has no earlier one to be reserved like (NextBlock): its first piece
+  // foretells the batch instead.
+  bool foretold = false;
   auto started = Clock::now();
   auto has_content = [&] { return block->rows() > 0 || !block->checkpoint().empty(); };
   Piece piece;
@@ -510,6 +513,10 @@ Status Runner::Decode(JsonReader& reader) {
       RETURN_IF_ERROR(CutBlock(block));
     if (!has_content()) started = Clock::now();
     RETURN_IF_ERROR(DecodePiece(reader, piece, *block));
+    if (!foretold && block->rows() > 0) {
+      block->ReserveFor(max_rows, max_bytes);
+      foretold = true;
+    }
     if (block->rows() >= max_rows || block->byte_size() >= max_bytes ||
         Clock::now() >= started + max_age)
       RETURN_IF_ERROR(CutBlock(block));
