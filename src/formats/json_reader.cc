@@ -124,6 +124,7 @@ struct JsonReader::Impl {
   PathNode root;
   std::vector<std::string> field_of_column;
   std::vector<uint64_t> stamp;
+  size_t stamped = 0;  // columns the current row set (stamp == row_id); AppendLines' shortcut
   std::vector<FastPlan> plans;  // per column
   // Plans of the types inside a column's (a Nullable's inner type, array elements …), made on
   // first use: Convert meets them for every nested value, and a plan is not free to make (an
@@ -298,7 +299,14 @@ Status JsonReader::AppendLines(
     }
     return Status::Ok();
   };
+  // Rows that set every column are counted into present in one go (at the end, below), not
+  // column by column.
+  auto& present = block.present();
+  const size_t columns = m.stamp.size();
+  size_t full = 0;
   auto finish = [&](Status st) {
+    if (full != 0)
+      for (auto& p : present) p += static_cast<uint32_t>(full);
     if (rows != nullptr) *rows = attempted;
     return st;
   };
@@ -314,9 +322,8 @@ Status JsonReader::AppendLines(
     return finish(per_line(0));
   // A row is committed only once the next document is seen to start exactly where the next
   // non-blank line does: then its document lay within its own line. Until then it is pending.
-  auto& present = block.present();
   size_t i = 0;  // the next line to look at
-  bool pending = false;
+  bool pending = false, pending_full = false;
   size_t pending_line = 0;
   std::string_view pending_text, text;
   auto commit = [&] {
@@ -328,8 +335,12 @@ Status JsonReader::AppendLines(
   auto fall_back = [&]() -> Status {
     size_t from = i;
     if (pending) {
-      for (size_t c = 0; c < m.stamp.size(); ++c)  // counted when its row ended
-        if (m.stamp[c] == m.row_id) --present[c];
+      if (pending_full) {
+        --full;
+      } else {
+        for (size_t c = 0; c < columns; ++c)  // counted when its row ended
+          if (m.stamp[c] == m.row_id) --present[c];
+      }
       block.RollbackRow();
       --attempted;
       from = pending_line;
@@ -350,19 +361,25 @@ Status JsonReader::AppendLines(
     if (at != start) return finish(fall_back());
     if (pending) commit();
     ++m.row_id;
+    m.stamped = 0;
     ond::object obj;
     if (doc_result.value_unsafe().get_object().get(obj)) return finish(fall_back());
     if (!m.ProcessObject(obj, m.root, block).ok()) {
       block.RollbackRow();
       return finish(fall_back());  // per_line converts it again and reports its error
     }
-    // One pass: a column the row set counts as present (taken back if the row is), the others
-    // get their default.
-    for (size_t c = 0; c < m.stamp.size(); ++c) {
-      if (m.stamp[c] == m.row_id)
-        ++present[c];
-      else
-        block.column(c).AppendDefault();
+    // A column the row set counts as present (taken back if the row is), the others get their
+    // default: one pass, unless the row set every column (the usual case).
+    pending_full = m.stamped == columns;
+    if (pending_full) {
+      ++full;
+    } else {
+      for (size_t c = 0; c < columns; ++c) {
+        if (m.stamp[c] == m.row_id)
+          ++present[c];
+        else
+          block.column(c).AppendDefault();
+      }
     }
     pending = true;
     pending_line = i;
@@ -418,6 +435,7 @@ Status JsonReader::Impl::ProcessObject(ond::object obj, const PathNode& node, Bl
     if (stamp[c] == row_id)
       return InvalidArgument(fmt::format("column '{}' is given twice", spec.name));
     stamp[c] = row_id;
+    ++stamped;
     Status st;
     if (!ConvertFast(
             plans[c], v, block.column(c), zones, &st,
