@@ -4,12 +4,12 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
-#include <cstring>
 #include <thread>
 #include <unordered_set>
 
 #include "clickhouse/sql.h"
 #include "core/thread_name.h"
+#include "sources/line_buffer.h"
 
 namespace sluice {
 
@@ -272,12 +272,10 @@ bool Runner::Pop(Piece* piece, std::chrono::steady_clock::time_point deadline) {
 Status Runner::QueuePiece(const Chunk& chunk, size_t from, size_t to, uint64_t first_line,
                           size_t lines, size_t line_from, const std::atomic<bool>& stop) {
   Piece piece;
-  if (chunk.line_ends) {
-    piece.line_ends = chunk.line_ends;
-    piece.line_from = line_from;
-    piece.line_to = line_from + lines;
-    piece.line_base = from;
-  }
+  piece.line_ends = chunk.line_ends;
+  piece.line_from = line_from;
+  piece.line_to = line_from + lines;
+  piece.line_base = from;
   if (chunk.owner && 2 * chunk.data.size() >= chunk.owner_size) {
     // The source shares its buffer and the chunk fills most of it: point into it, no copy.
     // (A small chunk — a trickle from stdin — is copied instead, so it does not pin a whole
@@ -362,6 +360,7 @@ Status Runner::Read(const std::atomic<bool>& stop) {
   std::unordered_set<uint32_t> seen_partitions;
   Chunk chunk;
   while (!stop && !failed_) {
+    chunk.line_ends.reset();  // a source that does not set them must not see the last ones
     auto read = source_->Read(&chunk, std::chrono::milliseconds(100));
     if (!read.ok()) return read.status();
     if (*read == ReadResult::kEnd) break;
@@ -375,36 +374,24 @@ Status Runner::Read(const std::atomic<bool>& stop) {
       RETURN_IF_ERROR(QueueRecords(chunk, stop));
       continue;
     }
+    // A source that did not say where its lines end: found here, once, so that splitting and
+    // decoding both go by them.
+    if (!chunk.line_ends) {
+      chunk.line_ends = FindLineEnds(chunk.data, chunk.lines);
+      chunk.lines = chunk.line_ends->size();
+    }
     // Pieces of at most max_rows lines, so a block never has to be cut inside one.
     if (chunk.lines > 0 && chunk.lines <= max_rows) {
       RETURN_IF_ERROR(
           QueuePiece(chunk, 0, chunk.data.size(), chunk.first_line, chunk.lines, 0, stop));
       continue;
     }
-    if (chunk.line_ends) {
-      const auto& ends = *chunk.line_ends;
-      for (size_t i = 0; i < ends.size(); i += max_rows) {
-        const size_t n = std::min(max_rows, ends.size() - i);
-        const size_t from = i == 0 ? 0 : ends[i - 1] + 1;
-        const size_t to = std::min(ends[i + n - 1] + 1, chunk.data.size());
-        RETURN_IF_ERROR(QueuePiece(chunk, from, to, chunk.first_line + i, n, i, stop));
-      }
-      continue;
-    }
-    const char* base = chunk.data.data();
-    const char* end = base + chunk.data.size();
-    size_t from = 0, lines = 0;
-    uint64_t first_line = chunk.first_line;
-    for (const char* p = base; p < end;) {
-      const void* nl = std::memchr(p, '\n', static_cast<size_t>(end - p));
-      p = nl == nullptr ? end : static_cast<const char*>(nl) + 1;
-      if (++lines == max_rows || p == end) {
-        const size_t to = static_cast<size_t>(p - base);
-        RETURN_IF_ERROR(QueuePiece(chunk, from, to, first_line, lines, 0, stop));
-        first_line += lines;
-        from = to;
-        lines = 0;
-      }
+    const auto& ends = *chunk.line_ends;
+    for (size_t i = 0; i < ends.size(); i += max_rows) {
+      const size_t n = std::min(max_rows, ends.size() - i);
+      const size_t from = i == 0 ? 0 : ends[i - 1] + 1;
+      const size_t to = std::min(ends[i + n - 1] + 1, chunk.data.size());
+      RETURN_IF_ERROR(QueuePiece(chunk, from, to, chunk.first_line + i, n, i, stop));
     }
   }
   return Status::Ok();
@@ -451,29 +438,17 @@ Status Runner::DecodeLines(JsonReader& reader, const Piece& piece, Block& block)
   const std::string_view data(piece.base + piece.offset, piece.size);
   const size_t capacity = piece.base_size - piece.offset;
   const SourceLabel label = LabelOf(piece.partition);
-  // The piece's lines, decoded together (one simdjson pass over many lines), where the source
-  // found them (or, if it did not, found here). Their bytes are not touched here: AppendLines
-  // looks at them once stage 1 has brought them into cache.
+  // The piece's lines, decoded together (one simdjson pass over many lines), where they were
+  // found before (Read). Their bytes are not touched here: AppendLines looks at them once stage 1
+  // has brought them into cache.
+  SLUICE_CHECK(piece.line_ends != nullptr);
   JsonReader::Lines lines;
+  lines.ends = piece.line_ends->data() + piece.line_from;
+  lines.count = piece.line_to - piece.line_from;
+  lines.base = piece.line_base;
   lines.partition = piece.partition;
   lines.first_line = piece.first_line;
   lines.first_position = piece.begin;
-  if (piece.line_ends) {
-    lines.ends = piece.line_ends->data() + piece.line_from;
-    lines.count = piece.line_to - piece.line_from;
-    lines.base = piece.line_base;
-  } else {
-    thread_local std::vector<size_t> found;
-    auto& ends = found;  // one thread-local lookup per piece, not per line
-    ends.clear();
-    for (size_t pos = 0; pos < data.size();) {
-      const size_t nl = data.find('\n', pos);
-      ends.push_back(nl == std::string_view::npos ? data.size() : nl);
-      pos = ends.back() + 1;
-    }
-    lines.ends = ends.data();
-    lines.count = ends.size();
-  }
   uint64_t dead = 0;
   size_t rows = 0;
   RETURN_IF_ERROR(reader.AppendLines(

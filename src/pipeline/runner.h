@@ -67,8 +67,8 @@ class Runner {
     std::shared_ptr<const void> keep;
     const char* base = nullptr;
     size_t base_size = 0;
-    // Line ends as the source found them, if it did: lines [line_from, line_to) of *line_ends,
-    // whose offsets are `line_base` more than positions in the piece's lines.
+    // Line pieces: lines [line_from, line_to) of *line_ends (as the source found them, or Read
+    // if it did not), whose offsets are `line_base` more than positions in the piece's lines.
     std::shared_ptr<const std::vector<size_t>> line_ends;
     size_t line_from = 0, line_to = 0, line_base = 0;
     // Message-based sources: records [record_from, record_to) of *records (offsets into *data).
@@ -87,7 +87,7 @@ class Runner {
   Status OnAck(const Block& block);
   Status Read(const std::atomic<bool>& stop);
   // Queues bytes [from, to) of the chunk: `lines` lines from `first_line`, which are lines
-  // [line_from, line_from + lines) of chunk.line_ends if it is set.
+  // [line_from, line_from + lines) of chunk.line_ends. REQUIRES chunk.line_ends.
   Status QueuePiece(const Chunk& chunk, size_t from, size_t to, uint64_t first_line, size_t lines,
                     size_t line_from, const std::atomic<bool>& stop);
   Status QueueRecords(const Chunk& chunk, const std::atomic<bool>& stop);
