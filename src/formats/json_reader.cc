@@ -275,7 +275,8 @@ Status JsonReader::AppendLines(
   auto begin_of = [&](size_t i) { return i == 0 ? 0 : lines.ends[i - 1] - lines.base + 1; };
   auto end_of = [&](size_t i) { return std::min(lines.ends[i] - lines.base, data.size()); };
   // Line i's text without a final '\r'; false if it is blank. Looked at only here, after stage 1
-  // went over its batch (cache-hot), not by the caller.
+  // went over its batch (cache-hot), not by the caller. A text starts where its line begins, so
+  // its line's begin is offset(text) from then on.
   auto text_of = [&](size_t i, std::string_view* text) {
     const size_t b = begin_of(i);
     std::string_view t(data.data() + b, end_of(i) - b);
@@ -286,13 +287,16 @@ Status JsonReader::AppendLines(
     *text = t;
     return true;
   };
+  auto offset = [&](std::string_view text) {
+    return static_cast<size_t>(text.data() - data.data());
+  };
   // One by one from line i on: the exact per-line behaviour, messages included.
   auto per_line = [&](size_t i) -> Status {
     std::string_view text;
     for (; i < count; ++i) {
       if (!text_of(i, &text)) continue;
       ++attempted;
-      const size_t b = begin_of(i);
+      const size_t b = offset(text);
       const RowOrigin origin = lines.origin(i, b);
       Status st = AppendRow(text, capacity - b, origin, block);
       if (!st.ok()) RETURN_IF_ERROR(on_error(origin, text, st));
@@ -327,7 +331,7 @@ Status JsonReader::AppendLines(
   size_t pending_line = 0;
   std::string_view pending_text, text;
   auto commit = [&] {
-    block.CommitRow(lines.origin(pending_line, begin_of(pending_line)), pending_text);
+    block.CommitRow(lines.origin(pending_line, offset(pending_text)), pending_text);
     pending = false;
   };
   // Gives up on the stream: the pending row (whose line end is unproven) and every line after
@@ -351,7 +355,7 @@ Status JsonReader::AppendLines(
     auto doc_result = *it;
     while (i < count && !text_of(i, &text)) ++i;
     if (doc_result.error() || i >= count) return finish(fall_back());
-    size_t start = begin_of(i);
+    size_t start = offset(text);
     while (data[start] == ' ' || data[start] == '\t') ++start;  // stops: the line is not blank
     // The first document of a batch may be reported from the whitespace before it.
     size_t at = it.current_index();
