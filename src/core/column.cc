@@ -74,19 +74,20 @@ void Column::Truncate(size_t n) {
 }
 
 void Column::ReserveLike(const Column& other) {
-  data.reserve(other.data.size() + other.data.size() / 8);
-  offsets.reserve(other.offsets.size() + other.offsets.size() / 8);
-  nulls.reserve(other.nulls.size() + other.nulls.size() / 8);
-  for (size_t i = 0; i < children.size() && i < other.children.size(); ++i)
-    children[i].ReserveLike(other.children[i]);
+  ReserveFrom(other, 1.125);
 }
 
 void Column::ReserveScaled(double factor) {
+  ReserveFrom(*this, factor);
+}
+
+void Column::ReserveFrom(const Column& sizes, double factor) {
   auto scaled = [factor](size_t n) { return static_cast<size_t>(static_cast<double>(n) * factor); };
-  data.reserve(scaled(data.size()));
-  offsets.reserve(scaled(offsets.size()));
-  nulls.reserve(scaled(nulls.size()));
-  for (auto& c : children) c.ReserveScaled(factor);
+  data.reserve(scaled(sizes.data.size()));
+  offsets.reserve(scaled(sizes.offsets.size()));
+  nulls.reserve(scaled(sizes.nulls.size()));
+  for (size_t i = 0; i < children.size() && i < sizes.children.size(); ++i)
+    children[i].ReserveFrom(sizes.children[i], factor);
 }
 
 void Column::AppendDefault() {

@@ -95,6 +95,9 @@ class Column {
   std::vector<Column> children;
 
  private:
+  // Reserves, in this column and its children, `factor` times the values `sizes` holds.
+  void ReserveFrom(const Column& sizes, double factor);
+
   DataTypePtr type_;
   const DataType* storage_;
   size_t width_;  // storage().value_width()
