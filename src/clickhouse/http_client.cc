@@ -2,6 +2,8 @@
 
 #include <curl/curl.h>
 
+#include <algorithm>
+#include <cstdio>
 #include <cstring>
 
 namespace sluice {
@@ -27,6 +29,29 @@ size_t OnHeader(char* data, size_t size, size_t n, void* user) {
     *static_cast<std::string*>(user) = std::string(v);
   }
   return size * n;
+}
+
+// The body being sent by a BodySource Post, and how far curl has read it.
+struct SourceCursor {
+  const BodySource* source;
+  size_t at = 0;
+};
+
+size_t OnRead(char* buffer, size_t size, size_t n, void* user) {
+  auto* cursor = static_cast<SourceCursor*>(user);
+  const size_t k = std::min(size * n, cursor->source->size() - cursor->at);
+  cursor->source->CopyTo(cursor->at, buffer, k);
+  cursor->at += k;
+  return k;
+}
+
+// curl rewinds the body before sending it again on the same request (e.g. after a redirect).
+int OnSeek(void* user, curl_off_t offset, int origin) {
+  auto* cursor = static_cast<SourceCursor*>(user);
+  if (origin != SEEK_SET || offset < 0 || static_cast<size_t>(offset) > cursor->source->size())
+    return CURL_SEEKFUNC_CANTSEEK;
+  cursor->at = static_cast<size_t>(offset);
+  return CURL_SEEKFUNC_OK;
 }
 
 }  // namespace
@@ -61,12 +86,39 @@ HttpConnection::~HttpConnection() {
 HttpResponse HttpConnection::Post(const std::string& query_params, std::string_view body,
                                   const std::vector<std::string>& extra_headers) {
   CURL* c = static_cast<CURL*>(curl_);
+  curl_easy_setopt(c, CURLOPT_POST, 1L);
+  // A null POSTFIELDS would make curl read the body from its read function instead.
+  curl_easy_setopt(c, CURLOPT_POSTFIELDS, body.data() != nullptr ? body.data() : "");
+  curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body.size()));
+  return Perform(query_params, extra_headers);
+}
+
+HttpResponse HttpConnection::Post(const std::string& query_params, const BodySource& body,
+                                  const std::vector<std::string>& extra_headers) {
+  CURL* c = static_cast<CURL*>(curl_);
+  SourceCursor cursor{&body};
+  curl_easy_setopt(c, CURLOPT_POST, 1L);
+  curl_easy_setopt(c, CURLOPT_POSTFIELDS, nullptr);
+  curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body.size()));
+  curl_easy_setopt(c, CURLOPT_READFUNCTION, OnRead);
+  curl_easy_setopt(c, CURLOPT_READDATA, &cursor);
+  curl_easy_setopt(c, CURLOPT_SEEKFUNCTION, OnSeek);
+  curl_easy_setopt(c, CURLOPT_SEEKDATA, &cursor);
+  HttpResponse r = Perform(query_params, extra_headers);
+  // The cursor dies with this call: the handle must not keep pointing at it.
+  curl_easy_setopt(c, CURLOPT_READFUNCTION, nullptr);  // curl's defaults: fread from stdin
+  curl_easy_setopt(c, CURLOPT_READDATA, stdin);
+  curl_easy_setopt(c, CURLOPT_SEEKFUNCTION, nullptr);
+  curl_easy_setopt(c, CURLOPT_SEEKDATA, nullptr);
+  return r;
+}
+
+HttpResponse HttpConnection::Perform(const std::string& query_params,
+                                     const std::vector<std::string>& extra_headers) {
+  CURL* c = static_cast<CURL*>(curl_);
   HttpResponse r;
   std::string url = endpoint_.url + "/?" + query_params;
   curl_easy_setopt(c, CURLOPT_URL, url.c_str());
-  curl_easy_setopt(c, CURLOPT_POST, 1L);
-  curl_easy_setopt(c, CURLOPT_POSTFIELDS, body.data());
-  curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body.size()));
   curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, OnBody);
   curl_easy_setopt(c, CURLOPT_WRITEDATA, &r.body);
   curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, OnHeader);

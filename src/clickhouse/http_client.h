@@ -27,11 +27,23 @@ struct HttpEndpoint {
 };
 
 struct HttpResponse {
-  long status = 0;                 // 0 if no response arrived
+  long status = 0;  // 0 if no response arrived
   std::string body;
-  std::string exception_code;      // X-ClickHouse-Exception-Code header, if any
-  bool transport_error = false;    // connection refused/reset, timeout …
+  std::string exception_code;    // X-ClickHouse-Exception-Code header, if any
+  bool transport_error = false;  // connection refused/reset, timeout …
   std::string transport_message;
+};
+
+// A request body that is read in order and whose size is known before its first byte, so it is
+// sent with a Content-Length (never chunked: a proxy that drops a chunked body could turn an
+// INSERT into a silent empty one).
+class BodySource {
+ public:
+  virtual ~BodySource() = default;
+  virtual size_t size() const = 0;
+  // Copies bytes [at, at + n) of the body to dst. REQUIRES at + n <= size(). Called by the
+  // requesting thread, usually with `at` where the previous call ended.
+  virtual void CopyTo(size_t at, char* dst, size_t n) const = 0;
 };
 
 class HttpConnection {
@@ -44,8 +56,15 @@ class HttpConnection {
   // POSTs `body` to `/?<query_params>`; `query_params` must already be URL-encoded.
   HttpResponse Post(const std::string& query_params, std::string_view body,
                     const std::vector<std::string>& extra_headers = {});
+  // The same with a body that curl copies piece by piece into its own upload buffer as it sends
+  // (the body need not be one contiguous string). `body` must outlive the call.
+  HttpResponse Post(const std::string& query_params, const BodySource& body,
+                    const std::vector<std::string>& extra_headers = {});
 
  private:
+  HttpResponse Perform(const std::string& query_params,
+                       const std::vector<std::string>& extra_headers);
+
   const HttpEndpoint& endpoint_;
   void* curl_;
 };

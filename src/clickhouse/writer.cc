@@ -15,6 +15,16 @@ namespace {
 // hold the next ones); each further one would only be another whole batch held in memory.
 constexpr size_t kQueueDepth = 1;
 
+class NativeBodySource : public BodySource {
+ public:
+  explicit NativeBodySource(const NativeBody& body) : body_(body) {}
+  size_t size() const override { return body_.size(); }
+  void CopyTo(size_t at, char* dst, size_t n) const override { body_.CopyTo(at, dst, n); }
+
+ private:
+  const NativeBody& body_;
+};
+
 }  // namespace
 
 Writer::Writer(ClickHouseClient& client, WriterOptions options, DeadLetter& dead_letter,
@@ -153,27 +163,33 @@ Status Writer::SendBlock(const Block& block, const std::string& query_id, Buffer
                   QuoteIdentifier(options_.table), column_list);
   std::string params =
       "query=" + UrlEncode(sql) + "&query_id=" + UrlEncode(query_id) + settings_params_;
-  buffers.native.clear();
-  EncodeNative(block, columns, options_.native, buffers.native);
-  const std::string* body = &buffers.native;
+  // Uncompressed, the body is sent straight from the block's columns; compressed, it is encoded
+  // in one piece, compressed once, and the same bytes re-sent on retries.
+  const std::string* packed = nullptr;
   std::vector<std::string> headers;
-  if (options_.compression == BodyCompression::kLz4) {
+  if (options_.compression == BodyCompression::kNone) {
+    EncodeNativeBody(block, columns, options_.native, buffers.body);
+  } else {
+    buffers.native.clear();
+    EncodeNative(block, columns, options_.native, buffers.native);
     buffers.packed.clear();
-    CompressLz4Block(buffers.native, buffers.packed);
-    body = &buffers.packed;
-    params += "&decompress=1";
-  } else if (options_.compression == BodyCompression::kGzip) {
-    buffers.packed.clear();
-    RETURN_IF_ERROR(GzipBody(buffers.native, buffers.packed));
-    body = &buffers.packed;
-    headers.push_back("Content-Encoding: gzip");
+    if (options_.compression == BodyCompression::kLz4) {
+      CompressLz4Block(buffers.native, buffers.packed);
+      params += "&decompress=1";
+    } else {
+      RETURN_IF_ERROR(GzipBody(buffers.native, buffers.packed));
+      headers.push_back("Content-Encoding: gzip");
+    }
+    packed = &buffers.packed;
   }
+  const NativeBodySource source(buffers.body);
 
   for (int attempt = 1;; ++attempt) {
     if (aborted_) return Status(Code::kCancelled, "aborted");
     auto conn = client_.pool().Acquire();
     const auto sent = std::chrono::steady_clock::now();
-    HttpResponse r = conn->Post(params, *body, headers);
+    HttpResponse r = packed != nullptr ? conn->Post(params, *packed, headers)
+                                       : conn->Post(params, source, headers);
     Classified c = Classify(r);
     if (c.cls == ErrorClass::kOk) {
       client_.pool().Release(std::move(conn));

@@ -74,8 +74,9 @@ class Writer {
   void SenderLoop();
   // A sender thread's body buffers, reused from batch to batch so their pages stay mapped.
   struct Buffers {
-    std::string native;  // the encoded block
-    std::string packed;  // its compressed form (sink.compression)
+    NativeBody body;     // the encoded block, uncompressed
+    std::string native;  // the encoded block in one piece, to be compressed (sink.compression)
+    std::string packed;  // its compressed form
   };
   Status SendBlock(const Block& block, const std::string& query_id, Buffers& buffers);
   void Fail(Status st);

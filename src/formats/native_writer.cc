@@ -10,6 +10,41 @@
 #include <functional>
 
 namespace sluice {
+
+// Where the encoder writes: bytes it produces go into the body's own buffer; a column buffer that
+// Native sends as it is becomes a range of the body (borrowed), unless it is short (a range per
+// few bytes would cost more than the copy) or the body must be one contiguous string.
+class NativeSink {
+ public:
+  NativeSink(NativeBody& body, bool borrow)
+      : body_(body), borrow_(borrow), own_done_(body.own_.size()) {}
+  std::string& own() { return body_.own_; }
+  void Raw(const void* p, size_t n) {
+    if (!borrow_ || n < kMinBorrow) {
+      body_.own_.append(static_cast<const char*>(p), n);
+      return;
+    }
+    CloseOwn();
+    body_.ranges_.push_back({static_cast<const char*>(p), 0, n});
+    body_.size_ += n;
+  }
+  void Finish() { CloseOwn(); }
+
+ private:
+  static constexpr size_t kMinBorrow = 4096;
+  // The own bytes written since the last range become a range.
+  void CloseOwn() {
+    const size_t end = body_.own_.size();
+    if (end == own_done_) return;
+    body_.ranges_.push_back({nullptr, own_done_, end - own_done_});
+    body_.size_ += end - own_done_;
+    own_done_ = end;
+  }
+  NativeBody& body_;
+  const bool borrow_;
+  size_t own_done_;  // own_ bytes already in a range
+};
+
 namespace {
 
 static_assert(std::endian::native == std::endian::little,
@@ -50,11 +85,6 @@ void AppendUInt64(uint64_t v, std::string& out) {
 void AppendString(std::string_view s, std::string& out) {
   AppendVarUInt(s.size(), out);
   out.append(s);
-}
-
-template <typename Array>
-void AppendRaw(const Array& v, std::string& out) {
-  out.append(reinterpret_cast<const char*>(v.data()), v.size() * sizeof(v[0]));
 }
 
 bool HasLowCardinality(const DataType& t) {
@@ -166,7 +196,8 @@ void AppendIndexes(const std::vector<uint32_t>& positions, std::string& out) {
 
 class Encoder {
  public:
-  Encoder(const NativeOptions& opts, std::string& out) : opts_(opts), out_(out) {}
+  Encoder(const NativeOptions& opts, NativeSink& sink)
+      : opts_(opts), sink_(sink), out_(sink.own()) {}
 
   // One KeysSerializationVersion per LowCardinality in the tree, depth first, before the data.
   void Prefixes(const DataType& t) {
@@ -190,14 +221,14 @@ class Encoder {
         return;
       case TypeId::kNullable:
         SLUICE_CHECK(col.children[0].rows() == col.nulls.size());
-        AppendRaw(col.nulls, out_);
+        Raw(col.nulls);
         Data(col.children[0]);
         return;
       case TypeId::kArray:
       case TypeId::kMap: {
         const uint64_t elements = col.offsets.empty() ? 0 : col.offsets.back();
         for (const auto& c : col.children) SLUICE_CHECK(c.rows() == elements);
-        AppendRaw(col.offsets, out_);
+        Raw(col.offsets);
         for (const auto& c : col.children) Data(c);
         return;
       }
@@ -209,12 +240,17 @@ class Encoder {
         // No table column has this type; Nothing has no values to send.
         return;
       default:
-        AppendRaw(col.data, out_);
+        Raw(col.data);
         return;
     }
   }
 
  private:
+  template <typename Array>
+  void Raw(const Array& v) {
+    sink_.Raw(v.data(), v.size() * sizeof(v[0]));
+  }
+
   void Strings(const Column& col) {
     const size_t rows = col.offsets.size();
     size_t total = col.data.size();
@@ -296,8 +332,28 @@ class Encoder {
   }
 
   const NativeOptions& opts_;
-  std::string& out_;
+  NativeSink& sink_;
+  std::string& out_;  // sink_.own()
 };
+
+void Encode(const Block& block, const std::vector<size_t>& columns, const NativeOptions& opts,
+            NativeSink& sink) {
+  const size_t rows = block.rows();
+  std::string& out = sink.own();
+  AppendVarUInt(columns.size(), out);
+  AppendVarUInt(rows, out);
+  Encoder enc(opts, sink);
+  for (size_t c : columns) {
+    SLUICE_CHECK(c < block.columns().size());
+    const ColumnSpec& spec = block.schema().columns[c];
+    AppendString(spec.name, out);
+    AppendString(NativeTypeName(*spec.type, opts), out);
+    if (rows == 0) continue;  // zero rows are zero bytes of data, LowCardinality versions included
+    enc.Prefixes(*spec.type);
+    enc.Data(block.column(c));
+  }
+  sink.Finish();
+}
 
 }  // namespace
 
@@ -316,18 +372,49 @@ void EncodeNative(const Block& block, const std::vector<size_t>& columns, const 
     if (rows) estimate += block.column(c).byte_size() + rows * 2;
   }
   out.reserve(out.size() + estimate);
+  // Everything is written into `out` (nothing borrowed): the body's own buffer is `out` itself.
+  NativeBody body;
+  body.own_.swap(out);
+  NativeSink sink(body, /*borrow=*/false);
+  Encode(block, columns, opts, sink);
+  out.swap(body.own_);
+}
 
-  AppendVarUInt(columns.size(), out);
-  AppendVarUInt(rows, out);
-  Encoder enc(opts, out);
-  for (size_t c : columns) {
-    const ColumnSpec& spec = block.schema().columns[c];
-    AppendString(spec.name, out);
-    AppendString(NativeTypeName(*spec.type, opts), out);
-    if (rows == 0) continue;  // zero rows are zero bytes of data, LowCardinality versions included
-    enc.Prefixes(*spec.type);
-    enc.Data(block.column(c));
+void EncodeNativeBody(const Block& block, const std::vector<size_t>& columns,
+                      const NativeOptions& opts, NativeBody& body) {
+  body.Clear();
+  NativeSink sink(body, /*borrow=*/true);
+  Encode(block, columns, opts, sink);
+}
+
+void NativeBody::CopyTo(size_t at, char* dst, size_t n) const {
+  SLUICE_CHECK(at <= size_ && n <= size_ - at);
+  if (at < cursor_at_) cursor_range_ = cursor_at_ = 0;
+  while (n > 0) {
+    const Range& r = ranges_[cursor_range_];
+    if (at >= cursor_at_ + r.size) {
+      cursor_at_ += r.size;
+      ++cursor_range_;
+      continue;
+    }
+    const size_t skip = at - cursor_at_;
+    const size_t k = std::min(n, r.size - skip);
+    std::memcpy(dst, DataOf(r) + skip, k);
+    dst += k;
+    at += k;
+    n -= k;
   }
+}
+
+void NativeBody::AppendTo(std::string& out) const {
+  out.reserve(out.size() + size_);
+  for (const Range& r : ranges_) out.append(DataOf(r), r.size);
+}
+
+void NativeBody::Clear() {
+  own_.clear();
+  ranges_.clear();
+  size_ = cursor_range_ = cursor_at_ = 0;
 }
 
 namespace {

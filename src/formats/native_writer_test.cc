@@ -408,6 +408,75 @@ TEST(NativeWriter, WritesTheListedColumnsInTheirOrderAndAppends) {
                         Str("UInt8") + Hex("01"));
 }
 
+// A NativeBody holds the same bytes as EncodeNative, with its long fixed-width buffers borrowed
+// from the block rather than copied, and reads back the same in pieces of any size.
+TEST(NativeWriter, BodyBorrowsLongColumnsAndReadsAsEncodeNative) {
+  auto schema = std::make_shared<Schema>();
+  schema->columns.push_back(Spec("id", "UInt64"));
+  schema->columns.push_back(Spec("name", "Nullable(String)"));
+  schema->columns.push_back(Spec("tags", "Array(String)"));
+  schema->columns.push_back(Spec("small", "UInt8"));
+  Block b(schema);
+  const size_t rows = 3000;  // id: 24000 bytes, borrowed; small: 3000 bytes, copied
+  for (size_t i = 0; i < rows; ++i) {
+    b.column(0).AppendFixed<uint64_t>(i * 0x0101010101ULL);
+    Column& name = b.column(1);
+    name.nulls.push_back(i % 3 == 0 ? 1 : 0);
+    name.children[0].AppendString(i % 3 == 0 ? "" : "n" + std::to_string(i));
+    Column& tags = b.column(2);
+    for (size_t k = 0; k < i % 4; ++k) tags.children[0].AppendString("t" + std::to_string(k));
+    tags.offsets.push_back(tags.children[0].rows());
+    b.column(3).AppendFixed<uint8_t>(static_cast<uint8_t>(i));
+    b.CommitRow({}, "");
+  }
+  b.CheckInvariant();
+  const std::vector<size_t> columns = {2, 0, 1, 3};
+  std::string expected;
+  EncodeNative(b, columns, {}, expected);
+
+  NativeBody body;
+  EncodeNativeBody(b, columns, {}, body);
+  ASSERT_EQ(body.size(), expected.size());
+  std::string whole;
+  body.AppendTo(whole);
+  EXPECT_TRUE(whole == expected);
+
+  // In pieces of every size from 1 to 97 bytes (pieces cross range boundaries at every offset),
+  // then again from the start (the remembered position goes back).
+  for (int pass = 0; pass < 2; ++pass) {
+    std::string pieces;
+    size_t at = 0, n = 1;
+    while (at < body.size()) {
+      const size_t k = std::min(n, body.size() - at);
+      std::string piece(k, '\0');
+      body.CopyTo(at, piece.data(), k);
+      pieces += piece;
+      at += k;
+      n = n % 97 + 1;
+    }
+    EXPECT_TRUE(pieces == expected) << "pass " << pass;
+  }
+  // Reading from the middle after the end.
+  std::string tail(100, '\0');
+  body.CopyTo(expected.size() / 2, tail.data(), tail.size());
+  EXPECT_EQ(tail, expected.substr(expected.size() / 2, 100));
+
+  // Reused for another block: the old ranges are gone.
+  Block small(schema);
+  small.column(0).AppendFixed<uint64_t>(7);
+  small.column(1).nulls.push_back(1);
+  small.column(1).children[0].AppendString("");
+  small.column(2).offsets.push_back(0);
+  small.column(3).AppendFixed<uint8_t>(1);
+  small.CommitRow({}, "");
+  std::string expected_small;
+  EncodeNative(small, columns, {}, expected_small);
+  EncodeNativeBody(small, columns, {}, body);
+  std::string whole_small;
+  body.AppendTo(whole_small);
+  EXPECT_EQ(ToHex(whole_small), ToHex(expected_small));
+}
+
 TEST(NativeWriter, ParseUuidAcceptsCanonicalAndBareHexOnly) {
   uint8_t a[16], b[16];
   ASSERT_TRUE(ParseUuid("AABBCCDD-EEFF-0011-2233-445566778899", a));
