@@ -3,8 +3,9 @@
 
 W1 = seed-002 ad-click rows from examples/quickstart/generate.py --compact (deterministic, ~225 B
 a row, 2 M rows by default; BENCH_ROWS overrides). Three rounds of (a), (b), (c), each run into a truncated
-MergeTree table (interleaved, so drift in a shared machine's speed hits every method alike); the
-median of each is reported:
+MergeTree table (interleaved, so drift in a shared machine's speed hits every method alike), after
+an untimed warm-up round (BENCH_WARMUP), each run's input file read into the page cache just before
+it; the median of each is reported:
   (a) curl --data-binary @W1 'INSERT … FORMAT JSONEachRow'   ClickHouse parses the JSON itself
   (b) curl --data-binary @W1.native 'INSERT … FORMAT Native' the ceiling: rows pre-encoded
   (c) sluice run on W1                                       JSON → columns → Native, ours
@@ -34,7 +35,17 @@ BIN = os.path.join(BUILD, "sluice")
 ROWS = int(os.environ.get("BENCH_ROWS", "2000000"))
 PORT = int(os.environ.get("BENCH_PORT", "19423"))
 RUNS = 3
+# Untimed rounds first: the first run of each program after a while pays for faulting its binary,
+# libraries and input back in (this VM's kernel pages out memory left idle for about a minute).
+WARMUP = int(os.environ.get("BENCH_WARMUP", "1"))
 TABLE = "default.bench"
+
+
+def warm(path):
+    """Reads path through the page cache, so that the timed run after it does not read the disk."""
+    with open(path, "rb", buffering=0) as f:
+        while f.read(16 << 20):
+            pass
 
 
 def build_kind():
@@ -86,13 +97,15 @@ def main():
         results = {}
         runs = {}  # name -> [(wall, cpu, rss)] in round order
 
-        def run_once(name, cmd):
+        def run_once(name, cmd, path, counted=True):
             ch.query("TRUNCATE TABLE %s" % TABLE)
+            warm(path)
             w, c, r = timed(cmd)
             n = ch.count(TABLE)
             if n != ROWS:
                 sys.exit("bench: %s inserted %d rows, expected %d" % (name, n, ROWS))
-            runs.setdefault(name, []).append((w, c, r))
+            if counted:
+                runs.setdefault(name, []).append((w, c, r))
 
         def report(name):
             walls = [w for w, _, _ in runs[name]]
@@ -103,8 +116,9 @@ def main():
                 name, results[name][0], ROWS / results[name][0], " ".join("%.2f" % w for w in walls),
                 " ".join("%.2f" % c for c in cpus)), flush=True)
 
-        print("bench: %d rows, %.0f MB of NDJSON (%.0f B/row), %d rounds of (a) (b) (c), ClickHouse %s on the "
-              "same cores" % (ROWS, size / 1e6, size / ROWS, RUNS, ch.scalar("SELECT version()")), flush=True)
+        print("bench: %d rows, %.0f MB of NDJSON (%.0f B/row), %d rounds of (a) (b) (c) after %d untimed, each run "
+              "with its input read into the page cache first; ClickHouse %s on the same cores"
+              % (ROWS, size / 1e6, size / ROWS, RUNS, WARMUP, ch.scalar("SELECT version()")), flush=True)
         native = data + ".native"
         wd = lib.workdir("bench")
         cfg = lib.write_config(os.path.join(wd, "bench.yaml"),
@@ -117,14 +131,16 @@ def main():
         # Rounds of a, b, c rather than all runs of one method then the next: the machine is shared,
         # and its speed drifts over minutes; interleaved, each method sees the same drift.
         names = ("(a) curl JSONEachRow", "(b) curl Native (ceiling)", "(c) sluice run")
-        for _ in range(RUNS):
+        for round in range(WARMUP + RUNS):
+            counted = round >= WARMUP
             run_once(names[0], insert_curl(
-                data, "JSONEachRow", "&input_format_skip_unknown_fields=1&date_time_input_format=best_effort"))
+                data, "JSONEachRow", "&input_format_skip_unknown_fields=1&date_time_input_format=best_effort"),
+                data, counted)
             if not os.path.exists(native):  # the same rows as Native, read back from the table
                 subprocess.run(["curl", "-sS", "--fail", "-o", native, "--data-binary",
                                 "SELECT * FROM %s FORMAT Native" % TABLE, url + "/"], check=True)
-            run_once(names[1], insert_curl(native, "Native"))
-            run_once(names[2], sluice_cmd())
+            run_once(names[1], insert_curl(native, "Native"), native, counted)
+            run_once(names[2], sluice_cmd(), data, counted)
         for name in names:
             report(name)
 
