@@ -28,6 +28,15 @@ class NativeSink {
     body_.ranges_.push_back({static_cast<const char*>(p), 0, n});
     body_.size_ += n;
   }
+  // A String column of `size` encoded bytes: true if it became a range of the body, false if the
+  // caller is to encode it into own().
+  bool BorrowStrings(const Column& col, size_t size) {
+    if (!borrow_ || size < kMinBorrow) return false;
+    CloseOwn();
+    body_.ranges_.push_back({nullptr, 0, size, &col});
+    body_.size_ += size;
+    return true;
+  }
   void Finish() { CloseOwn(); }
 
  private:
@@ -85,6 +94,36 @@ void AppendUInt64(uint64_t v, std::string& out) {
 void AppendString(std::string_view s, std::string& out) {
   AppendVarUInt(s.size(), out);
   out.append(s);
+}
+
+// Writes the values of a String column from row *row on, as Native (varint length + bytes), into
+// [p, limit) for as long as whole values fit; advances *row past them and returns the new p.
+char* PutStringRows(const Column& col, size_t* row, char* p, const char* limit) {
+  const size_t rows = col.offsets.size();
+  const char* src = reinterpret_cast<const char*>(col.data.data());
+  const size_t src_size = col.data.size();
+  size_t i = *row;
+  uint64_t prev = i == 0 ? 0 : col.offsets[i - 1];
+  for (; i < rows; ++i) {
+    const uint64_t end = col.offsets[i];
+    const uint64_t len = end - prev;
+    const size_t room = static_cast<size_t>(limit - p);
+    if (room < VarUIntSize(len) + len) break;
+    p = PutVarUInt(len, p);
+#if defined(__SSE2__)
+    // A value of up to 16 bytes as one 16-byte block (no memcpy call), when 16 bytes are there
+    // to read and to write.
+    if (len <= 16 && prev + 16 <= src_size && room >= 10 + 16)
+      _mm_storeu_si128(reinterpret_cast<__m128i*>(p),
+                       _mm_loadu_si128(reinterpret_cast<const __m128i*>(src + prev)));
+    else
+#endif
+      std::memcpy(p, src + prev, len);
+    p += len;
+    prev = end;
+  }
+  *row = i;
+  return p;
 }
 
 bool HasLowCardinality(const DataType& t) {
@@ -252,34 +291,19 @@ class Encoder {
   }
 
   void Strings(const Column& col) {
-    const size_t rows = col.offsets.size();
     size_t total = col.data.size();
     uint64_t prev = 0;
     for (uint64_t end : col.offsets) {
       total += VarUIntSize(end - prev);
       prev = end;
     }
-    // 16 bytes of slack: a value of up to 16 bytes is copied as one 16-byte block (no memcpy
-    // call) when 16 bytes of the column's data are there to read.
+    if (sink_.BorrowStrings(col, total)) return;
+    // 26 bytes of slack: PutStringRows copies short values as 16-byte blocks.
     const size_t at = out_.size();
-    out_.resize(at + total + 16);
-    char* p = out_.data() + at;
-    const char* src = reinterpret_cast<const char*>(col.data.data());
-    prev = 0;
-    for (size_t i = 0; i < rows; ++i) {
-      const uint64_t end = col.offsets[i];
-      const uint64_t len = end - prev;
-      p = PutVarUInt(len, p);
-#if defined(__SSE2__)
-      if (len <= 16 && prev + 16 <= col.data.size())
-        _mm_storeu_si128(reinterpret_cast<__m128i*>(p),
-                         _mm_loadu_si128(reinterpret_cast<const __m128i*>(src + prev)));
-      else
-#endif
-        std::memcpy(p, src + prev, len);
-      p += len;
-      prev = end;
-    }
+    out_.resize(at + total + 26);
+    size_t row = 0;
+    char* p = PutStringRows(col, &row, out_.data() + at, out_.data() + at + total + 26);
+    SLUICE_CHECK(row == col.offsets.size() && p == out_.data() + at + total);
     out_.resize(at + total);
   }
 
@@ -399,22 +423,91 @@ void NativeBody::CopyTo(size_t at, char* dst, size_t n) const {
     }
     const size_t skip = at - cursor_at_;
     const size_t k = std::min(n, r.size - skip);
-    std::memcpy(dst, DataOf(r) + skip, k);
+    if (r.strings != nullptr)
+      CopyStrings(r, skip, dst, k);
+    else
+      std::memcpy(dst, DataOf(r) + skip, k);
     dst += k;
     at += k;
     n -= k;
   }
 }
 
+void NativeBody::CopyStrings(const Range& r, size_t pos, char* dst, size_t n) const {
+  const Column& col = *r.strings;
+  const size_t rows = col.offsets.size();
+  auto value = [&](size_t row) {
+    const uint64_t begin = row == 0 ? 0 : col.offsets[row - 1];
+    return std::string_view(reinterpret_cast<const char*>(col.data.data()) + begin,
+                            col.offsets[row] - begin);
+  };
+  if (strings_range_ != cursor_range_ || pos < row_pos_) {
+    strings_range_ = cursor_range_;
+    row_ = row_pos_ = 0;
+  }
+  for (;;) {  // to the row that holds byte pos
+    SLUICE_CHECK(row_ < rows);
+    const size_t len = value(row_).size();
+    const size_t encoded = VarUIntSize(len) + len;
+    if (pos < row_pos_ + encoded) break;
+    row_pos_ += encoded;
+    ++row_;
+  }
+  char* const end = dst + n;
+  while (dst < end) {
+    if (pos == row_pos_) {  // whole values while they fit
+      char* p = PutStringRows(col, &row_, dst, end);
+      row_pos_ += static_cast<size_t>(p - dst);
+      pos = row_pos_;
+      dst = p;
+      if (dst == end) break;
+    }
+    // A value that does not fit whole, or whose first bytes went out already: piece by piece.
+    SLUICE_CHECK(row_ < rows);
+    const std::string_view v = value(row_);
+    char head[10];
+    const size_t head_size = static_cast<size_t>(PutVarUInt(v.size(), head) - head);
+    const size_t encoded = head_size + v.size();
+    size_t skip = pos - row_pos_;
+    const size_t k = std::min(encoded - skip, static_cast<size_t>(end - dst));
+    for (size_t done = 0; done < k;) {
+      const size_t piece = skip < head_size ? std::min(head_size - skip, k - done)
+                                            : std::min(encoded - skip, k - done);
+      std::memcpy(dst, skip < head_size ? head + skip : v.data() + (skip - head_size), piece);
+      dst += piece;
+      skip += piece;
+      done += piece;
+    }
+    pos += k;
+    if (pos == row_pos_ + encoded) {
+      row_pos_ += encoded;
+      ++row_;
+    }
+  }
+}
+
 void NativeBody::AppendTo(std::string& out) const {
   out.reserve(out.size() + size_);
-  for (const Range& r : ranges_) out.append(DataOf(r), r.size);
+  for (const Range& r : ranges_) {
+    if (r.strings == nullptr) {
+      out.append(DataOf(r), r.size);
+      continue;
+    }
+    const size_t at = out.size();
+    out.resize(at + r.size + 26);  // PutStringRows' slack
+    size_t row = 0;
+    char* p = PutStringRows(*r.strings, &row, out.data() + at, out.data() + at + r.size + 26);
+    SLUICE_CHECK(p == out.data() + at + r.size);
+    out.resize(at + r.size);
+  }
 }
 
 void NativeBody::Clear() {
   own_.clear();
   ranges_.clear();
   size_ = cursor_range_ = cursor_at_ = 0;
+  strings_range_ = SIZE_MAX;
+  row_ = row_pos_ = 0;
 }
 
 namespace {

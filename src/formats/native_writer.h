@@ -80,10 +80,11 @@ void EncodeNative(const Block& block, const std::vector<size_t>& columns, const 
 
 // A Native block as a list of byte ranges, to be sent without being assembled first. Where
 // Native's layout is the column's own (fixed-width values, null maps, array offsets) a range is
-// the column's buffer itself; what the encoder writes (headers, Strings' length-prefixed values,
-// LowCardinality dictionaries, short ranges) is kept in the body's own buffer. Sending then
-// copies each byte once into the HTTP client's small, cache-resident buffer, instead of once into
-// a batch-sized body and again from it.
+// the column's buffer itself; a String column's range is encoded (length + bytes per value) only
+// as it is copied out; what else the encoder writes (headers, LowCardinality dictionaries, short
+// columns) is kept in the body's own buffer. Sending then copies each byte once into the HTTP
+// client's small, cache-resident buffer, instead of once into a batch-sized body and again from
+// it.
 // Valid while the block it was encoded from is alive and unchanged. Not thread-safe.
 class NativeBody {
  public:
@@ -103,19 +104,26 @@ class NativeBody {
                                NativeBody&);
   friend class NativeSink;
   struct Range {
-    const char* borrowed;  // nullptr: own_[offset, offset + size)
+    const char* borrowed;  // nullptr: own_[offset, offset + size), unless `strings`
     size_t offset;
     size_t size;
+    const Column* strings = nullptr;  // a String column, encoded as it is copied
   };
   const char* DataOf(const Range& r) const {
     return r.borrowed != nullptr ? r.borrowed : own_.data() + r.offset;
   }
+  // Bytes [pos, pos + n) of strings range r (the range at cursor_range_).
+  void CopyStrings(const Range& r, size_t pos, char* dst, size_t n) const;
 
   std::string own_;
   std::vector<Range> ranges_;
   size_t size_ = 0;
   mutable size_t cursor_range_ = 0;  // CopyTo's last range, and where it starts in the body
   mutable size_t cursor_at_ = 0;
+  // In strings range strings_range_, the next row to copy and where its bytes start in the range.
+  mutable size_t strings_range_ = SIZE_MAX;
+  mutable size_t row_ = 0;
+  mutable size_t row_pos_ = 0;
 };
 
 // EncodeNative into `body` (cleared first), borrowing the block's column buffers.

@@ -409,7 +409,8 @@ TEST(NativeWriter, WritesTheListedColumnsInTheirOrderAndAppends) {
 }
 
 // A NativeBody holds the same bytes as EncodeNative, with its long fixed-width buffers borrowed
-// from the block rather than copied, and reads back the same in pieces of any size.
+// from the block and its long String columns encoded only as they are read, and reads back the
+// same in pieces of any size.
 TEST(NativeWriter, BodyBorrowsLongColumnsAndReadsAsEncodeNative) {
   auto schema = std::make_shared<Schema>();
   schema->columns.push_back(Spec("id", "UInt64"));
@@ -417,12 +418,17 @@ TEST(NativeWriter, BodyBorrowsLongColumnsAndReadsAsEncodeNative) {
   schema->columns.push_back(Spec("tags", "Array(String)"));
   schema->columns.push_back(Spec("small", "UInt8"));
   Block b(schema);
-  const size_t rows = 3000;  // id: 24000 bytes, borrowed; small: 3000 bytes, copied
+  // id: 24000 bytes, borrowed; name and tags' elements: over 4 KiB each, encoded as read; small:
+  // 3000 bytes, copied.
+  const size_t rows = 3000;
   for (size_t i = 0; i < rows; ++i) {
     b.column(0).AppendFixed<uint64_t>(i * 0x0101010101ULL);
     Column& name = b.column(1);
     name.nulls.push_back(i % 3 == 0 ? 1 : 0);
-    name.children[0].AppendString(i % 3 == 0 ? "" : "n" + std::to_string(i));
+    // Some values longer than a piece, with a two-byte length.
+    name.children[0].AppendString(i % 3 == 0     ? ""
+                                  : i % 500 == 1 ? std::string(300, 'a' + i % 26)
+                                                 : "n" + std::to_string(i));
     Column& tags = b.column(2);
     for (size_t k = 0; k < i % 4; ++k) tags.children[0].AppendString("t" + std::to_string(k));
     tags.offsets.push_back(tags.children[0].rows());
