@@ -125,6 +125,9 @@ struct JsonReader::Impl {
   std::vector<std::string> field_of_column;
   std::vector<uint64_t> stamp;
   size_t stamped = 0;  // columns the current row set (stamp == row_id); AppendLines' shortcut
+  // The columns the last row that did not set every column left out (AppendLines): rows of a
+  // stream that leave out an optional field nearly always leave out the same ones.
+  std::vector<size_t> missing;
   std::vector<FastPlan> plans;  // per column
   // Plans of the types inside a column's (a Nullable's inner type, array elements …), made on
   // first use: Convert meets them for every nested value, and a plan is not free to make (an
@@ -303,14 +306,21 @@ Status JsonReader::AppendLines(
     }
     return Status::Ok();
   };
-  // Rows that set every column are counted into present in one go (at the end, below), not
-  // column by column.
+  // Rows that set every column, and rows that left out exactly m.missing, are counted into
+  // present in one go (at the end, below), not column by column.
   auto& present = block.present();
   const size_t columns = m.stamp.size();
-  size_t full = 0;
+  size_t full = 0, partial = 0;
+  auto count_partial = [&] {
+    if (partial == 0) return;
+    for (auto& p : present) p += static_cast<uint32_t>(partial);
+    for (size_t c : m.missing) present[c] -= static_cast<uint32_t>(partial);
+    partial = 0;
+  };
   auto finish = [&](Status st) {
     if (full != 0)
       for (auto& p : present) p += static_cast<uint32_t>(full);
+    count_partial();
     if (rows != nullptr) *rows = attempted;
     return st;
   };
@@ -327,7 +337,7 @@ Status JsonReader::AppendLines(
   // A row is committed only once the next document is seen to start exactly where the next
   // non-blank line does: then its document lay within its own line. Until then it is pending.
   size_t i = 0;  // the next line to look at
-  bool pending = false, pending_full = false;
+  bool pending = false, pending_full = false, pending_partial = false;
   size_t pending_line = 0;
   std::string_view pending_text, text;
   auto commit = [&] {
@@ -341,6 +351,8 @@ Status JsonReader::AppendLines(
     if (pending) {
       if (pending_full) {
         --full;
+      } else if (pending_partial) {
+        --partial;
       } else {
         for (size_t c = 0; c < columns; ++c)  // counted when its row ended
           if (m.stamp[c] == m.row_id) --present[c];
@@ -373,16 +385,29 @@ Status JsonReader::AppendLines(
       return finish(fall_back());  // per_line converts it again and reports its error
     }
     // A column the row set counts as present (taken back if the row is), the others get their
-    // default: one pass, unless the row set every column (the usual case).
+    // default: one pass, unless the row set every column (the usual case) or left out the same
+    // columns as the last row that did not (it set every other one: `stamped` counts distinct
+    // columns).
     pending_full = m.stamped == columns;
+    pending_partial = false;
     if (pending_full) {
       ++full;
+    } else if (!m.missing.empty() && m.stamped + m.missing.size() == columns &&
+               std::all_of(m.missing.begin(), m.missing.end(),
+                           [&](size_t c) { return m.stamp[c] != m.row_id; })) {
+      for (size_t c : m.missing) block.column(c).AppendDefault();
+      ++partial;
+      pending_partial = true;
     } else {
+      count_partial();  // before m.missing changes
+      m.missing.clear();
       for (size_t c = 0; c < columns; ++c) {
-        if (m.stamp[c] == m.row_id)
+        if (m.stamp[c] == m.row_id) {
           ++present[c];
-        else
+        } else {
           block.column(c).AppendDefault();
+          m.missing.push_back(c);
+        }
       }
     }
     pending = true;
