@@ -95,9 +95,7 @@ std::shared_ptr<std::vector<size_t>> FindLineEnds(std::string_view data, size_t 
 }
 
 LineBuffer::LineBuffer(size_t chunk_bytes, size_t max_line_bytes)
-    : chunk_bytes_(chunk_bytes), max_line_bytes_(max_line_bytes) {
-  buf_ = std::make_shared<std::string>(chunk_bytes_ + kPad, '\0');
-}
+    : chunk_bytes_(chunk_bytes), max_line_bytes_(max_line_bytes) {}
 
 std::shared_ptr<std::string> LineBuffer::FreeBuffer(size_t size) {
   // A pooled buffer nobody else holds any more is reused as it is: no zero-filling, no fresh
@@ -122,6 +120,8 @@ void LineBuffer::Reset(PartitionId p, Offset start, uint64_t first_line) {
 }
 
 Result<ReadResult> LineBuffer::Next(const ReadFn& read, Chunk* chunk) {
+  // The buffer is made on first use: a source that maps its files never reads through it.
+  if (buf_ == nullptr) buf_ = std::make_shared<std::string>(chunk_bytes_ + kPad, '\0');
   chunk->owner.reset();  // the caller is done with the previous chunk
   chunk->owner_data = nullptr;
   chunk->owner_size = 0;
