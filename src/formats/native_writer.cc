@@ -126,6 +126,17 @@ char* PutStringRows(const Column& col, size_t* row, char* p, const char* limit) 
   return p;
 }
 
+// Appends a String column's values as Native (varint length + bytes; `size` bytes in all) to out.
+void AppendStringRows(const Column& col, size_t size, std::string& out) {
+  constexpr size_t kSlack = 26;  // PutStringRows copies short values as 16-byte blocks
+  const size_t at = out.size();
+  out.resize(at + size + kSlack);
+  size_t row = 0;
+  char* p = PutStringRows(col, &row, out.data() + at, out.data() + at + size + kSlack);
+  SLUICE_CHECK(row == col.offsets.size() && p == out.data() + at + size);
+  out.resize(at + size);
+}
+
 bool HasLowCardinality(const DataType& t) {
   if (t.id == TypeId::kLowCardinality) return true;
   for (const auto& c : t.children)
@@ -297,14 +308,7 @@ class Encoder {
       total += VarUIntSize(end - prev);
       prev = end;
     }
-    if (sink_.BorrowStrings(col, total)) return;
-    // 26 bytes of slack: PutStringRows copies short values as 16-byte blocks.
-    const size_t at = out_.size();
-    out_.resize(at + total + 26);
-    size_t row = 0;
-    char* p = PutStringRows(col, &row, out_.data() + at, out_.data() + at + total + 26);
-    SLUICE_CHECK(row == col.offsets.size() && p == out_.data() + at + total);
-    out_.resize(at + total);
+    if (!sink_.BorrowStrings(col, total)) AppendStringRows(col, total, out_);
   }
 
   void LowCardinality(const Column& col) {
@@ -413,12 +417,14 @@ void EncodeNativeBody(const Block& block, const std::vector<size_t>& columns,
 
 void NativeBody::CopyTo(size_t at, char* dst, size_t n) const {
   SLUICE_CHECK(at <= size_ && n <= size_ - at);
-  if (at < cursor_at_) cursor_range_ = cursor_at_ = 0;
+  // A string range's row cursor belongs to the range at cursor_range_: it restarts with it.
+  if (at < cursor_at_) cursor_range_ = cursor_at_ = row_ = row_pos_ = 0;
   while (n > 0) {
     const Range& r = ranges_[cursor_range_];
     if (at >= cursor_at_ + r.size) {
       cursor_at_ += r.size;
       ++cursor_range_;
+      row_ = row_pos_ = 0;
       continue;
     }
     const size_t skip = at - cursor_at_;
@@ -441,10 +447,7 @@ void NativeBody::CopyStrings(const Range& r, size_t pos, char* dst, size_t n) co
     return std::string_view(reinterpret_cast<const char*>(col.data.data()) + begin,
                             col.offsets[row] - begin);
   };
-  if (strings_range_ != cursor_range_ || pos < row_pos_) {
-    strings_range_ = cursor_range_;
-    row_ = row_pos_ = 0;
-  }
+  if (pos < row_pos_) row_ = row_pos_ = 0;
   for (;;) {  // to the row that holds byte pos
     SLUICE_CHECK(row_ < rows);
     const size_t len = value(row_).size();
@@ -489,25 +492,17 @@ void NativeBody::CopyStrings(const Range& r, size_t pos, char* dst, size_t n) co
 void NativeBody::AppendTo(std::string& out) const {
   out.reserve(out.size() + size_);
   for (const Range& r : ranges_) {
-    if (r.strings == nullptr) {
+    if (r.strings != nullptr)
+      AppendStringRows(*r.strings, r.size, out);
+    else
       out.append(DataOf(r), r.size);
-      continue;
-    }
-    const size_t at = out.size();
-    out.resize(at + r.size + 26);  // PutStringRows' slack
-    size_t row = 0;
-    char* p = PutStringRows(*r.strings, &row, out.data() + at, out.data() + at + r.size + 26);
-    SLUICE_CHECK(p == out.data() + at + r.size);
-    out.resize(at + r.size);
   }
 }
 
 void NativeBody::Clear() {
   own_.clear();
   ranges_.clear();
-  size_ = cursor_range_ = cursor_at_ = 0;
-  strings_range_ = SIZE_MAX;
-  row_ = row_pos_ = 0;
+  size_ = cursor_range_ = cursor_at_ = row_ = row_pos_ = 0;
 }
 
 namespace {

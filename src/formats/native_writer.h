@@ -120,8 +120,8 @@ class NativeBody {
   size_t size_ = 0;
   mutable size_t cursor_range_ = 0;  // CopyTo's last range, and where it starts in the body
   mutable size_t cursor_at_ = 0;
-  // In strings range strings_range_, the next row to copy and where its bytes start in the range.
-  mutable size_t strings_range_ = SIZE_MAX;
+  // In the strings range at cursor_range_, the next row to copy and where its bytes start in the
+  // range.
   mutable size_t row_ = 0;
   mutable size_t row_pos_ = 0;
 };
