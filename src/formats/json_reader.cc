@@ -141,6 +141,20 @@ struct JsonReader::Impl {
   TimeZones zones;
 
   Status ProcessObject(ond::object obj, const PathNode& node, Block& block);
+  // Ends the current row's columns: a column it set counts as present, the others get their
+  // default (and are listed in *missing, if given, which is cleared first).
+  void CountOrDefault(Block& block, std::vector<size_t>* missing = nullptr) {
+    if (missing != nullptr) missing->clear();
+    auto& present = block.present();
+    for (size_t c = 0; c < stamp.size(); ++c) {
+      if (stamp[c] == row_id) {
+        ++present[c];
+      } else {
+        block.column(c).AppendDefault();
+        if (missing != nullptr) missing->push_back(c);
+      }
+    }
+  }
   // Any value into any column type: the type's fast path if the value has its usual shape (for
   // nested values too), else by the value's JSON type.
   Status Convert(ond::value v, const DataType& t, Column& col);
@@ -253,13 +267,7 @@ Status JsonReader::AppendRow(std::string_view line, size_t capacity, RowOrigin o
     block.RollbackRow();
     return st;
   }
-  auto& present = block.present();
-  for (size_t c = 0; c < m.stamp.size(); ++c) {
-    if (m.stamp[c] == m.row_id)
-      ++present[c];
-    else
-      block.column(c).AppendDefault();
-  }
+  m.CountOrDefault(block);
   block.CommitRow(origin, line);
   return Status::Ok();
 }
@@ -337,7 +345,9 @@ Status JsonReader::AppendLines(
   // A row is committed only once the next document is seen to start exactly where the next
   // non-blank line does: then its document lay within its own line. Until then it is pending.
   size_t i = 0;  // the next line to look at
-  bool pending = false, pending_full = false, pending_partial = false;
+  bool pending = false;
+  // How the pending row was counted into present: in `full`, in `partial`, or column by column.
+  enum class Counted { kFull, kPartial, kEach } pending_counted = Counted::kEach;
   size_t pending_line = 0;
   std::string_view pending_text, text;
   auto commit = [&] {
@@ -349,13 +359,17 @@ Status JsonReader::AppendLines(
   auto fall_back = [&]() -> Status {
     size_t from = i;
     if (pending) {
-      if (pending_full) {
-        --full;
-      } else if (pending_partial) {
-        --partial;
-      } else {
-        for (size_t c = 0; c < columns; ++c)  // counted when its row ended
-          if (m.stamp[c] == m.row_id) --present[c];
+      switch (pending_counted) {
+        case Counted::kFull:
+          --full;
+          break;
+        case Counted::kPartial:
+          --partial;
+          break;
+        case Counted::kEach:
+          for (size_t c = 0; c < columns; ++c)  // counted when its row ended
+            if (m.stamp[c] == m.row_id) --present[c];
+          break;
       }
       block.RollbackRow();
       --attempted;
@@ -388,27 +402,19 @@ Status JsonReader::AppendLines(
     // default: one pass, unless the row set every column (the usual case) or left out the same
     // columns as the last row that did not (it set every other one: `stamped` counts distinct
     // columns).
-    pending_full = m.stamped == columns;
-    pending_partial = false;
-    if (pending_full) {
+    if (m.stamped == columns) {
       ++full;
+      pending_counted = Counted::kFull;
     } else if (!m.missing.empty() && m.stamped + m.missing.size() == columns &&
                std::all_of(m.missing.begin(), m.missing.end(),
                            [&](size_t c) { return m.stamp[c] != m.row_id; })) {
       for (size_t c : m.missing) block.column(c).AppendDefault();
       ++partial;
-      pending_partial = true;
+      pending_counted = Counted::kPartial;
     } else {
       count_partial();  // before m.missing changes
-      m.missing.clear();
-      for (size_t c = 0; c < columns; ++c) {
-        if (m.stamp[c] == m.row_id) {
-          ++present[c];
-        } else {
-          block.column(c).AppendDefault();
-          m.missing.push_back(c);
-        }
-      }
+      m.CountOrDefault(block, &m.missing);
+      pending_counted = Counted::kEach;
     }
     pending = true;
     pending_line = i;
