@@ -376,16 +376,9 @@ Status Runner::Read(const std::atomic<bool>& stop) {
     }
     // A source that did not say where its lines end: found here, once, so that splitting and
     // decoding both go by them.
-    if (!chunk.line_ends) {
-      chunk.line_ends = FindLineEnds(chunk.data, chunk.lines);
-      chunk.lines = chunk.line_ends->size();
-    }
-    // Pieces of at most max_rows lines, so a block never has to be cut inside one.
-    if (chunk.lines > 0 && chunk.lines <= max_rows) {
-      RETURN_IF_ERROR(
-          QueuePiece(chunk, 0, chunk.data.size(), chunk.first_line, chunk.lines, 0, stop));
-      continue;
-    }
+    if (!chunk.line_ends) chunk.line_ends = FindLineEnds(chunk.data, chunk.lines);
+    // Pieces of at most max_rows lines, so a block never has to be cut inside one (usually the
+    // whole chunk is one piece).
     const auto& ends = *chunk.line_ends;
     for (size_t i = 0; i < ends.size(); i += max_rows) {
       const size_t n = std::min(max_rows, ends.size() - i);
