@@ -29,14 +29,25 @@ struct StringHash {
   size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
 };
 
+struct PathNode;
+
+// One position of a node's learnt field order: the key expected there and where it leads, kept
+// together so that a predicted field is matched and dispatched without visiting its node.
+struct Expected {
+  alignas(16) char probe[16] = {};  // the node's probe (see PathNode)
+  int probe_len = 0;
+  int column = -1;
+  bool nested = false;  // the node has children: its value may be an object to descend into
+  const PathNode* node = nullptr;
+};
+
 // A node of the field-path trie: a key may fill a column and/or lead to nested keys.
 struct PathNode {
   int column = -1;
   std::unordered_map<std::string, std::unique_ptr<PathNode>, StringHash, std::equal_to<>> children;
   // The children again, in the order fields arrived last time: rows of one stream nearly always
   // list their fields in the same order, so the next key is usually the predicted one.
-  mutable std::vector<const PathNode*> order;
-  mutable size_t next = 0;
+  mutable std::vector<Expected> order;
   // This node's own key followed by the closing quote, padded, for comparing a key in place in
   // the input (probe_len = 0: the key is too long or has characters that JSON would escape).
   std::string key;
@@ -60,21 +71,24 @@ struct PathNode {
     if (probe_len > 0) return json_fast::SameFirst(raw, probe, static_cast<size_t>(probe_len));
     return std::memcmp(raw, key.data(), key.size()) == 0 && raw[key.size()] == '"';
   }
-  // The child whose key starts at `raw` if it is the predicted one, else nullptr.
-  const PathNode* Predicted(const char* raw) const {
-    if (next < order.size() && order[next]->IsKeyAt(raw)) return order[next++];
-    return nullptr;
-  }
-  const PathNode* Find(std::string_view k) const {
+  // The child for key `k`, or nullptr; learns it as the field expected at position `next` of the
+  // order (which it passes).
+  const PathNode* Find(std::string_view k, size_t& next) const {
     auto it = children.find(k);
     if (it == children.end()) return nullptr;
-    // Learn the order: remember this child at the predicted slot.
+    const PathNode* child = it->second.get();
+    Expected e;
+    std::memcpy(e.probe, child->probe, sizeof e.probe);
+    e.probe_len = child->probe_len;
+    e.column = child->column;
+    e.nested = !child->children.empty();
+    e.node = child;
     if (next < order.size())
-      order[next] = it->second.get();
+      order[next] = e;
     else if (order.size() < 4 * children.size() + 16)
-      order.push_back(it->second.get());
+      order.push_back(e);
     ++next;
-    return it->second.get();
+    return child;
   }
 };
 
@@ -429,7 +443,16 @@ Status JsonReader::AppendLines(
 }
 
 Status JsonReader::Impl::ProcessObject(ond::object obj, const PathNode& node, Block& block) {
-  node.next = 0;
+  // What every field reads, held in locals: values are stored through char pointers, which may
+  // alias anything, so members would be loaded again after each store.
+  uint64_t* const stamps = stamp.data();
+  const uint64_t row = row_id;
+  const FastPlan* const plan_of = plans.data();
+  Column* const columns = block.columns().data();
+  const Expected* order = node.order.data();
+  size_t order_size = node.order.size();
+  size_t next = 0;  // the position in `order` of the field expected next
+  size_t set = 0;   // columns set here (added to `stamped` once the object is done)
   for (auto field_result : obj) {
     if (auto err = field_result.error(); err)
       return InvalidArgument(fmt::format("malformed JSON: {}", simdjson::error_message(err)));
@@ -437,47 +460,60 @@ Status JsonReader::Impl::ProcessObject(ond::object obj, const PathNode& node, Bl
     // per copy (they are written piecewise and read back as one vector), about a fifth of the
     // decode time on typical rows.
     ond::field& field = field_result.value_unsafe();
-    const PathNode* found = node.Predicted(field.key().raw());
-    if (found == nullptr) {
+    const char* const raw = field.key().raw();
+    int column;
+    bool nested;
+    const PathNode* child = nullptr;  // known only off the predicted path, or when nested
+    if (next < order_size && (order[next].probe_len > 0
+                                  ? json_fast::SameFirst(raw, order[next].probe,
+                                                         static_cast<size_t>(order[next].probe_len))
+                                  : order[next].node->IsKeyAt(raw))) {
+      column = order[next].column;
+      nested = order[next].nested;
+      if (nested) child = order[next].node;
+      ++next;
+    } else {
       std::string_view key;
       if (!PlainKey(field, &key)) {
         if (auto err = field.unescaped_key().get(key); err)
           return InvalidArgument(fmt::format("malformed JSON: {}", simdjson::error_message(err)));
       }
-      found = node.Find(key);
-      if (found == nullptr) continue;  // no column wants it; simdjson skips the value
+      child = node.Find(key, next);
+      order = node.order.data();  // Find may have grown it
+      order_size = node.order.size();
+      if (child == nullptr) continue;  // no column wants it; simdjson skips the value
+      column = child->column;
+      nested = !child->children.empty();
     }
-    const PathNode& child = *found;
     ond::value& v = field.value();
-    bool descend = false;
-    if (!child.children.empty()) {  // only keys that lead to nested paths need the peek
+    if (nested) {  // only keys that lead to nested paths need the peek
       ond::json_type jt;
       if (auto err = v.type().get(jt); err)
         return InvalidArgument(fmt::format("malformed JSON: {}", simdjson::error_message(err)));
-      descend = jt == ond::json_type::object &&
-                (child.column < 0 || !AcceptsObject(*schema->columns[child.column].type));
+      if (jt == ond::json_type::object &&
+          (column < 0 || !AcceptsObject(*schema->columns[column].type))) {
+        ond::object inner;
+        if (auto err = v.get_object().get(inner); err)
+          return InvalidArgument(fmt::format("malformed JSON: {}", simdjson::error_message(err)));
+        RETURN_IF_ERROR(ProcessObject(inner, *child, block));
+        continue;
+      }
     }
-    if (descend) {
-      ond::object inner;
-      if (auto err = v.get_object().get(inner); err)
-        return InvalidArgument(fmt::format("malformed JSON: {}", simdjson::error_message(err)));
-      RETURN_IF_ERROR(ProcessObject(inner, child, block));
-      continue;
-    }
-    if (child.column < 0) continue;
-    const size_t c = static_cast<size_t>(child.column);
-    const auto& spec = schema->columns[c];
-    if (stamp[c] == row_id)
-      return InvalidArgument(fmt::format("column '{}' is given twice", spec.name));
-    stamp[c] = row_id;
-    ++stamped;
+    if (column < 0) continue;
+    const size_t c = static_cast<size_t>(column);
+    if (stamps[c] == row)
+      return InvalidArgument(fmt::format("column '{}' is given twice", schema->columns[c].name));
+    stamps[c] = row;
+    ++set;
     Status st;
     if (!ConvertFast(
-            plans[c], v, block.column(c), zones, &st,
+            plan_of[c], v, columns[c], zones, &st,
             [this](ond::value& e, const DataType& t, Column& into) { return Convert(e, t, into); }))
-      st = Convert(v, *spec.type, block.column(c));
-    if (!st.ok()) return InvalidArgument(fmt::format("column '{}': {}", spec.name, st.message()));
+      st = Convert(v, *schema->columns[c].type, columns[c]);
+    if (!st.ok())
+      return InvalidArgument(fmt::format("column '{}': {}", schema->columns[c].name, st.message()));
   }
+  stamped += set;
   return Status::Ok();
 }
 
