@@ -58,6 +58,27 @@ enum class Fast : uint8_t {
 #endif
 }
 
+// SameFirst's comparison with n given as its mask (bit i for byte i), worked out beforehand by
+// whoever compares against the same `b` many times. REQUIRES 16 readable bytes at both, n ≥ 1.
+struct FirstBytes {
+  alignas(16) char text[16] = {};
+  unsigned need = 0;  // 0: not set
+
+  void Set(const char* b, size_t n) {
+    std::memcpy(text, b, n);
+    need = n >= 16 ? 0xffffu : (1u << n) - 1;
+  }
+  [[gnu::always_inline]] bool At(const char* a) const {
+#if defined(__SSE2__)
+    const __m128i eq = _mm_cmpeq_epi8(_mm_loadu_si128(reinterpret_cast<const __m128i*>(a)),
+                                      _mm_load_si128(reinterpret_cast<const __m128i*>(text)));
+    return (static_cast<unsigned>(_mm_movemask_epi8(eq)) & need) == need;
+#else
+    return std::memcmp(a, text, static_cast<size_t>(__builtin_popcount(need))) == 0;
+#endif
+  }
+};
+
 // kDateTime's memo: the last two distinct texts converted and their values. Events arrive roughly
 // in time order, many per second, and with some jitter, so a text is nearly always one of the
 // last two seconds seen; comparing costs a few instructions, converting about two hundred.

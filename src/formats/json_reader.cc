@@ -34,8 +34,7 @@ struct PathNode;
 // One position of a node's learnt field order: the key expected there and where it leads, kept
 // together so that a predicted field is matched and dispatched without visiting its node.
 struct Expected {
-  alignas(16) char probe[16] = {};  // the node's probe (see PathNode)
-  int probe_len = 0;
+  json_fast::FirstBytes probe;  // the node's probe (see PathNode); unset: compare its key
   int column = -1;
   bool nested = false;  // the node has children: its value may be an object to descend into
   const PathNode* node = nullptr;
@@ -78,8 +77,7 @@ struct PathNode {
     if (it == children.end()) return nullptr;
     const PathNode* child = it->second.get();
     Expected e;
-    std::memcpy(e.probe, child->probe, sizeof e.probe);
-    e.probe_len = child->probe_len;
+    if (child->probe_len > 0) e.probe.Set(child->probe, static_cast<size_t>(child->probe_len));
     e.column = child->column;
     e.nested = !child->children.empty();
     e.node = child;
@@ -464,10 +462,8 @@ Status JsonReader::Impl::ProcessObject(ond::object obj, const PathNode& node, Bl
     int column;
     bool nested;
     const PathNode* child = nullptr;  // known only off the predicted path, or when nested
-    if (next < order_size && (order[next].probe_len > 0
-                                  ? json_fast::SameFirst(raw, order[next].probe,
-                                                         static_cast<size_t>(order[next].probe_len))
-                                  : order[next].node->IsKeyAt(raw))) {
+    if (next < order_size && (order[next].probe.need != 0 ? order[next].probe.At(raw)
+                                                          : order[next].node->IsKeyAt(raw))) {
       column = order[next].column;
       nested = order[next].nested;
       if (nested) child = order[next].node;
