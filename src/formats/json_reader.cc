@@ -29,45 +29,49 @@ struct StringHash {
   size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
 };
 
-struct PathNode;
-
-// One position of a node's learnt field order: the key expected there and where it leads, kept
-// together so that a predicted field is matched and dispatched without visiting its node.
-struct Expected {
-  json_fast::FirstBytes probe;  // the node's probe (see PathNode); unset: compare its key
-  int column = -1;
-  bool nested = false;  // the node has children: its value may be an object to descend into
-  const PathNode* node = nullptr;
-};
-
 // A node of the field-path trie: a key may fill a column and/or lead to nested keys.
 struct PathNode {
+  // One position of the learnt field order: the key expected there and where it leads, kept
+  // together (a copy of the child's probe, column and whether it nests) so that a predicted
+  // field is matched and dispatched without visiting its node.
+  struct Expected {
+    json_fast::FirstBytes probe;
+    int column = -1;
+    bool nested = false;  // the node has children: its value may be an object to descend into
+    const PathNode* node = nullptr;
+
+    // PathNode::IsKeyAt without visiting the node when its key has a probe.
+    [[gnu::always_inline]] bool IsKeyAt(const char* raw) const {
+      return probe.need != 0 ? probe.At(raw) : node->IsKeyAt(raw);
+    }
+  };
+
   int column = -1;
   std::unordered_map<std::string, std::unique_ptr<PathNode>, StringHash, std::equal_to<>> children;
   // The children again, in the order fields arrived last time: rows of one stream nearly always
   // list their fields in the same order, so the next key is usually the predicted one.
   mutable std::vector<Expected> order;
-  // This node's own key followed by the closing quote, padded, for comparing a key in place in
-  // the input (probe_len = 0: the key is too long or has characters that JSON would escape).
+  // This node's own key followed by the closing quote, for comparing a key in place in the input
+  // (probe unset: the key is too long or has characters that JSON would escape).
   std::string key;
-  alignas(16) char probe[16] = {};
-  int probe_len = 0;
+  json_fast::FirstBytes probe;
 
   void SetKey(std::string_view k) {
     key = std::string(k);
     const bool plain = k.find_first_of("\\\"") == std::string_view::npos &&
                        std::all_of(k.begin(), k.end(),
                                    [](char c) { return static_cast<unsigned char>(c) >= 0x20; });
-    if (plain && k.size() + 1 <= sizeof probe) {
-      std::memcpy(probe, k.data(), k.size());
-      probe[k.size()] = '"';
-      probe_len = static_cast<int>(k.size() + 1);
+    if (plain && k.size() + 1 <= sizeof probe.text) {
+      char quoted[sizeof probe.text];
+      std::memcpy(quoted, k.data(), k.size());
+      quoted[k.size()] = '"';
+      probe.Set(quoted, k.size() + 1);
     }
   }
   // True if the key whose text starts at `raw` (just after its opening quote) is this node's key,
   // written without escapes. REQUIRES 16 readable bytes at raw (the input's padding guarantees it).
   bool IsKeyAt(const char* raw) const {
-    if (probe_len > 0) return json_fast::SameFirst(raw, probe, static_cast<size_t>(probe_len));
+    if (probe.need != 0) return probe.At(raw);
     return std::memcmp(raw, key.data(), key.size()) == 0 && raw[key.size()] == '"';
   }
   // The child for key `k`, or nullptr; learns it as the field expected at position `next` of the
@@ -76,11 +80,7 @@ struct PathNode {
     auto it = children.find(k);
     if (it == children.end()) return nullptr;
     const PathNode* child = it->second.get();
-    Expected e;
-    if (child->probe_len > 0) e.probe.Set(child->probe, static_cast<size_t>(child->probe_len));
-    e.column = child->column;
-    e.nested = !child->children.empty();
-    e.node = child;
+    const Expected e{child->probe, child->column, !child->children.empty(), child};
     if (next < order.size())
       order[next] = e;
     else if (order.size() < 4 * children.size() + 16)
@@ -447,7 +447,7 @@ Status JsonReader::Impl::ProcessObject(ond::object obj, const PathNode& node, Bl
   const uint64_t row = row_id;
   const FastPlan* const plan_of = plans.data();
   Column* const columns = block.columns().data();
-  const Expected* order = node.order.data();
+  const PathNode::Expected* order = node.order.data();
   size_t order_size = node.order.size();
   size_t next = 0;  // the position in `order` of the field expected next
   size_t set = 0;   // columns set here (added to `stamped` once the object is done)
@@ -462,8 +462,7 @@ Status JsonReader::Impl::ProcessObject(ond::object obj, const PathNode& node, Bl
     int column;
     bool nested;
     const PathNode* child = nullptr;  // known only off the predicted path, or when nested
-    if (next < order_size && (order[next].probe.need != 0 ? order[next].probe.At(raw)
-                                                          : order[next].node->IsKeyAt(raw))) {
+    if (next < order_size && order[next].IsKeyAt(raw)) {
       column = order[next].column;
       nested = order[next].nested;
       if (nested) child = order[next].node;
