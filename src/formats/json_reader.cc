@@ -74,11 +74,11 @@ struct PathNode {
     if (probe.need != 0) return probe.At(raw);
     return std::memcmp(raw, key.data(), key.size()) == 0 && raw[key.size()] == '"';
   }
-  // The child for key `k`, or nullptr; learns it as the field expected at position `next` of the
-  // order (which it passes).
-  const PathNode* Find(std::string_view k, size_t& next) const {
+  // The child for key `k` as its Expected entry (node nullptr: no such child); learns it as the
+  // field expected at position `next` of the order (which it passes).
+  Expected Find(std::string_view k, size_t& next) const {
     auto it = children.find(k);
-    if (it == children.end()) return nullptr;
+    if (it == children.end()) return Expected{};
     const PathNode* child = it->second.get();
     const Expected e{child->probe, child->column, !child->children.empty(), child};
     if (next < order.size())
@@ -86,7 +86,7 @@ struct PathNode {
     else if (order.size() < 4 * children.size() + 16)
       order.push_back(e);
     ++next;
-    return child;
+    return e;
   }
 };
 
@@ -473,12 +473,13 @@ Status JsonReader::Impl::ProcessObject(ond::object obj, const PathNode& node, Bl
         if (auto err = field.unescaped_key().get(key); err)
           return InvalidArgument(fmt::format("malformed JSON: {}", simdjson::error_message(err)));
       }
-      child = node.Find(key, next);
+      const PathNode::Expected found = node.Find(key, next);
       order = node.order.data();  // Find may have grown it
       order_size = node.order.size();
-      if (child == nullptr) continue;  // no column wants it; simdjson skips the value
-      column = child->column;
-      nested = !child->children.empty();
+      if (found.node == nullptr) continue;  // no column wants it; simdjson skips the value
+      column = found.column;
+      nested = found.nested;
+      child = found.node;
     }
     ond::value& v = field.value();
     if (nested) {  // only keys that lead to nested paths need the peek
