@@ -103,11 +103,16 @@ LineBuffer Fresh(size_t chunk_bytes = 64, size_t max_line_bytes = 1024) {
 
 // --- Tests ---------------------------------------------------------------------------------------
 
-// FindLineEnds agrees with a byte-by-byte scan on every length around its 16- and 64-byte steps,
-// with newlines at block edges, runs of newlines (more ends than expected) and no final newline.
+// FindLineEnds agrees with a byte-by-byte scan on every length around its 16- and 64-byte steps
+// and its 1024-byte stretches, with newlines at block edges, runs of newlines (more ends than
+// expected, so the result grows within a scan) and no final newline.
 TEST(FindLineEnds, AgreesWithAPlainScan) {
   std::mt19937 rng(7);
-  for (size_t size = 0; size < 300; ++size) {
+  std::vector<size_t> sizes;
+  for (size_t size = 0; size < 300; ++size) sizes.push_back(size);
+  for (size_t stretch : {1024, 2048, 3072})
+    for (size_t size = stretch - 70; size < stretch + 70; ++size) sizes.push_back(size);
+  for (size_t size : sizes) {
     for (int density : {0, 1, 8, 64}) {
       std::string data(size, 'x');
       for (auto& c : data)
