@@ -45,38 +45,40 @@ enum class Fast : uint8_t {
   kArrayOfString,   // Array(String) from an array of strings
 };
 
-// True if a[0, n) equals b[0, n), for n ≤ 16: one vector compare, only the first n bytes counted.
-// REQUIRES 16 readable bytes at both (the input's padding, or a 16-byte buffer).
-[[gnu::always_inline]] inline bool SameFirst(const char* a, const char* b, size_t n) {
+// The mask of a 16-byte comparison's first n bytes (bit i for byte i), n ≤ 16.
+constexpr unsigned FirstBytesMask(size_t n) {
+  return n >= 16 ? 0xffffu : (1u << n) - 1;
+}
+
+// True if a and b agree on every byte whose bit is set in `need` (FirstBytesMask of some n):
+// one vector compare. REQUIRES 16 readable bytes at both (the input's padding, or a 16-byte
+// buffer).
+[[gnu::always_inline]] inline bool SameMasked(const char* a, const char* b, unsigned need) {
 #if defined(__SSE2__)
-  const unsigned need = n >= 16 ? 0xffffu : (1u << n) - 1;
   const __m128i eq = _mm_cmpeq_epi8(_mm_loadu_si128(reinterpret_cast<const __m128i*>(a)),
                                     _mm_loadu_si128(reinterpret_cast<const __m128i*>(b)));
   return (static_cast<unsigned>(_mm_movemask_epi8(eq)) & need) == need;
 #else
-  return std::memcmp(a, b, n) == 0;
+  return std::memcmp(a, b, static_cast<size_t>(__builtin_popcount(need))) == 0;
 #endif
 }
 
-// SameFirst's comparison with n given as its mask (bit i for byte i), worked out beforehand by
-// whoever compares against the same `b` many times. REQUIRES 16 readable bytes at both, n ≥ 1.
+// True if a[0, n) equals b[0, n), for n ≤ 16. REQUIRES 16 readable bytes at both.
+[[gnu::always_inline]] inline bool SameFirst(const char* a, const char* b, size_t n) {
+  return SameMasked(a, b, FirstBytesMask(n));
+}
+
+// SameFirst against a fixed `text`, its mask worked out once (for whoever compares against the
+// same bytes many times). REQUIRES 16 readable bytes at the compared text.
 struct FirstBytes {
   alignas(16) char text[16] = {};
   unsigned need = 0;  // 0: not set
 
   void Set(const char* b, size_t n) {
     std::memcpy(text, b, n);
-    need = n >= 16 ? 0xffffu : (1u << n) - 1;
+    need = FirstBytesMask(n);
   }
-  [[gnu::always_inline]] bool At(const char* a) const {
-#if defined(__SSE2__)
-    const __m128i eq = _mm_cmpeq_epi8(_mm_loadu_si128(reinterpret_cast<const __m128i*>(a)),
-                                      _mm_load_si128(reinterpret_cast<const __m128i*>(text)));
-    return (static_cast<unsigned>(_mm_movemask_epi8(eq)) & need) == need;
-#else
-    return std::memcmp(a, text, static_cast<size_t>(__builtin_popcount(need))) == 0;
-#endif
-  }
+  [[gnu::always_inline]] bool At(const char* a) const { return SameMasked(a, text, need); }
 };
 
 // kDateTime's memo: the last two distinct texts converted and their values. Events arrive roughly
