@@ -8,7 +8,10 @@ DEMO_PORT ?= 18123
 # per build directory, and the real build is compiled with it. `make pgo` retrains (after changes
 # to the hot paths); PGO=0 builds without a profile (quicker edit-compile cycles).
 PGO ?= 1
-PGO_DIR := $(abspath $(BUILD))/pgo-profile
+# CPU level (CMakeLists.txt, SLUICE_CPU): auto = x86-64-v3 with PCLMUL if this machine has them;
+# CPU=baseline builds for any x86-64 CPU. Each level has its own profile.
+CPU ?= auto
+PGO_DIR := $(abspath $(BUILD))/pgo-profile-$(CPU)
 ifeq ($(PGO),1)
 PGO_FLAGS := -DSLUICE_PGO=use -DSLUICE_PGO_DIR=$(PGO_DIR)
 PGO_STAMP := $(PGO_DIR)/stamp
@@ -25,7 +28,7 @@ setup:
 $(PGO_DIR)/stamp:
 	@echo "build: training run for the profile-guided build (once per build directory)"
 	@cmake -S . -B $(BUILD)/pgo-generate -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-	  -DSLUICE_PGO=generate -DSLUICE_PGO_DIR=$(PGO_DIR) >/dev/null
+	  -DSLUICE_PGO=generate -DSLUICE_PGO_DIR=$(PGO_DIR) -DSLUICE_CPU=$(CPU) >/dev/null
 	@ninja -C $(BUILD)/pgo-generate -j $(JOBS) pgo_train | grep -v '^\[' || true
 	@rm -rf $(PGO_DIR) && mkdir -p $(PGO_DIR)
 	@$(BUILD)/pgo-generate/pgo_train
@@ -36,7 +39,7 @@ pgo: setup
 	@$(MAKE) --no-print-directory build
 
 build: setup $(PGO_STAMP)
-	@cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo $(PGO_FLAGS) >/dev/null
+	@cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo $(PGO_FLAGS) -DSLUICE_CPU=$(CPU) >/dev/null
 	@ninja -C $(BUILD) -j $(JOBS) | grep -v '^\[' || true
 	@test -x $(BUILD)/sluice
 

@@ -65,17 +65,20 @@ def warm(path):
 
 
 def build_kind():
-    """How BUILD was compiled, from its CMake cache: profile-guided (the Makefile's default) or not."""
+    """How BUILD was compiled, from its CMake cache: profile-guided (the Makefile's default) or not,
+    and for which CPU level (SLUICE_CPU)."""
+    cache = {}
     try:
         with open(os.path.join(BUILD, "CMakeCache.txt")) as f:
             for line in f:
-                if line.startswith("SLUICE_PGO:"):
-                    if line.strip().endswith("=use"):
-                        return "profile-guided (make PGO=1, the default)"
-                    break
+                key, sep, value = line.strip().partition("=")
+                if sep:
+                    cache[key.split(":")[0]] = value
     except OSError:
         pass
-    return "without a profile (PGO=0)"
+    pgo = ("profile-guided (make PGO=1, the default)" if cache.get("SLUICE_PGO") == "use"
+           else "without a profile (PGO=0)")
+    return "%s, for CPU level %s" % (pgo, cache.get("SLUICE_CPU_BUILT", "unknown"))
 
 
 def timed(cmd):
