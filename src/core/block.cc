@@ -60,6 +60,13 @@ void Block::StartRun(const RowOrigin& origin, std::string_view raw) {
       RowRef{static_cast<uint32_t>(runs_.size() - 1), 0, static_cast<uint32_t>(raw.size()), 0});
 }
 
+uint32_t Block::StartLineRun(PartitionId partition, uint64_t first_line, Offset first_position,
+                             const char* base) {
+  SLUICE_CHECK(first_line != 0 && runs_.size() < UINT32_MAX);
+  runs_.push_back(Run{partition, true, first_line, first_position, base});
+  return static_cast<uint32_t>(runs_.size() - 1);
+}
+
 void Block::KeepAlive(std::shared_ptr<const void> buffer) {
   if (buffers_.empty() || buffers_.back() != buffer) buffers_.push_back(std::move(buffer));
 }

@@ -78,6 +78,18 @@ class Block {
   void CommitRow(RowOrigin origin, std::string_view raw) {
     if (runs_.empty() || !Extend(origin, raw)) StartRun(origin, raw);
   }
+  // For a reader committing many lines of one buffer: starts a run whose rows (CommitLineRow) are
+  // line first_line + line_delta at position first_position + text, their bytes at base + text.
+  // Spares CommitRow's per-row check of whether a row extends the last run. REQUIRES first_line
+  // != 0 (lines are numbered from 1).
+  uint32_t StartLineRun(PartitionId partition, uint64_t first_line, Offset first_position,
+                        const char* base);
+  // Records a completed row of run `run` (StartLineRun, since the last Reset).
+  // REQUIRES: as CommitRow; text, size and line_delta each at most UINT32_MAX.
+  void CommitLineRow(uint32_t run, size_t text, size_t size, size_t line_delta) {
+    PushBack(rows_, RowRef{run, static_cast<uint32_t>(text), static_cast<uint32_t>(size),
+                           static_cast<uint32_t>(line_delta)});
+  }
   // Keeps an input buffer alive as long as the block: rows' raw bytes point into it (no copy).
   void KeepAlive(std::shared_ptr<const void> buffer);
   // Rolls back columns to rows() values after a partially converted row.

@@ -182,6 +182,34 @@ TEST(BlockRows, ConsecutiveLinesTakeSixteenBytesARow) {
   EXPECT_EQ(b.raw(9999).data(), data.data() + 99990);
 }
 
+TEST(BlockRows, LineRunRowsReadBackAsLinesAndCommitRowExtendsTheRun) {
+  static const std::string data = "a\n\nbb\nccc\n";
+  Block b(std::make_shared<Schema>());
+  b.CommitRow(RowOrigin{PartitionId{4}, 1, Offset{0}}, "z");  // an earlier run, elsewhere
+  // Lines 7.. of partition 5, data starting at byte 1000 of it; line 8 is blank (no row).
+  const uint32_t run = b.StartLineRun(PartitionId{5}, 7, Offset{1000}, data.data());
+  b.CommitLineRow(run, 0, 1, 0);
+  b.CommitLineRow(run, 3, 2, 2);
+  // A row committed the general way that continues the same lines joins the same run.
+  b.CommitRow(RowOrigin{PartitionId{5}, 10, Offset{1006}}, std::string_view(data).substr(6, 3));
+  ASSERT_EQ(b.rows(), 4u);
+  EXPECT_EQ(b.origin(0).partition, PartitionId{4});
+  const uint64_t lines[] = {7, 9, 10};
+  const uint64_t positions[] = {1000, 1003, 1006};
+  const std::string_view raws[] = {"a", "bb", "ccc"};
+  for (size_t i = 0; i < 3; ++i) {
+    EXPECT_EQ(b.origin(i + 1).partition, PartitionId{5});
+    EXPECT_EQ(b.origin(i + 1).line, lines[i]);
+    EXPECT_EQ(b.origin(i + 1).position, Offset{positions[i]});
+    EXPECT_EQ(b.raw(i + 1), raws[i]);
+  }
+  EXPECT_EQ(b.raw(3).data(), data.data() + 6);
+  Block one(std::make_shared<Schema>());
+  one.CommitRow(RowOrigin{PartitionId{4}, 1, Offset{0}}, "z");
+  const size_t run_bytes = one.byte_size() - 16;
+  EXPECT_EQ(b.byte_size(), 2 * run_bytes + 4 * 16);  // two runs, not three
+}
+
 TEST(BlockReserveFor, ExtrapolatesFromItsRowsUpToTheRowOrByteLimit) {
   Block b = Rows(10);
   const size_t ids = b.column(0).data.size(), names = b.column(1).data.size();

@@ -23,6 +23,22 @@
 
 namespace sluice {
 
+// v.push_back(x) out of line, for when v is full.
+template <typename T>
+[[gnu::noinline, gnu::cold]] void GrowAndPushBack(std::vector<T>& v, T x) {
+  v.push_back(x);
+}
+// v.push_back(x) with its growth out of line: inlined whole, push_back's reallocation code makes
+// its caller save and restore registers on every call, though there is nearly always room.
+template <typename T>
+[[gnu::always_inline]] inline void PushBack(std::vector<T>& v, T x) {
+  if (v.size() == v.capacity()) [[unlikely]] {
+    GrowAndPushBack(v, x);
+    return;
+  }
+  v.push_back(x);
+}
+
 class Column {
  public:
   explicit Column(DataTypePtr type);
@@ -70,13 +86,13 @@ class Column {
   [[gnu::always_inline]] void AppendBytes(const void* p, size_t n) { data.Append(p, n); }
   [[gnu::always_inline]] void AppendString(std::string_view s) {
     AppendBytes(s.data(), s.size());
-    offsets.push_back(data.size());
+    PushBack<uint64_t>(offsets, data.size());
   }
   // AppendString for text inside a parser's padded input: REQUIRES s.data()[0, size + 16)
   // readable.
   [[gnu::always_inline]] void AppendStringPadded(std::string_view s) {
     data.AppendPadded(s.data(), s.size());
-    offsets.push_back(data.size());
+    PushBack<uint64_t>(offsets, data.size());
   }
   std::string_view StringAt(size_t row) const {
     const size_t begin = row == 0 ? 0 : offsets[row - 1];
@@ -97,6 +113,9 @@ class Column {
  private:
   // Reserves, in this column and its children, `factor` times the values `sizes` holds.
   void ReserveFrom(const Column& sizes, double factor);
+  // AppendDefault of a Tuple (each element's default) and of a fixed-width type (zero bytes).
+  [[gnu::noinline]] void AppendTupleDefault();
+  [[gnu::noinline]] void AppendZeros();
 
   DataTypePtr type_;
   const DataType* storage_;

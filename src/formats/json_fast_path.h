@@ -403,7 +403,7 @@ bool ConvertFast(const FastPlan& p, ond::value& v, Column& col, const TimeZones&
     }
     case Fast::kNullableString:
       if (!RawString(v, &text)) return false;
-      col.nulls.push_back(0);
+      PushBack<uint8_t>(col.nulls, 0);
       col.children[0].AppendStringPadded(text);
       return true;
     case Fast::kArrayOfString: {
@@ -423,7 +423,7 @@ bool ConvertFast(const FastPlan& p, ond::value& v, Column& col, const TimeZones&
           return true;
         }
       }
-      col.offsets.push_back(elements.offsets.size());  // elements are Strings
+      PushBack<uint64_t>(col.offsets, elements.offsets.size());  // elements are Strings
       return true;
     }
     case Fast::kNone:

@@ -362,8 +362,17 @@ Status JsonReader::AppendLines(
   enum class Counted { kFull, kPartial, kEach } pending_counted = Counted::kEach;
   size_t pending_line = 0;
   std::string_view pending_text, text;
+  // The rows go into one run of the block, as lines of data (row i: line first_line + i), when
+  // their offsets fit a run's 32 bits, as any chunk a source hands over (a few MiB) does.
+  const bool one_run = lines.first_line != 0 && data.size() <= UINT32_MAX && count <= UINT32_MAX;
+  const uint32_t run = one_run ? block.StartLineRun(lines.partition, lines.first_line,
+                                                    lines.first_position, data.data())
+                               : 0;
   auto commit = [&] {
-    block.CommitRow(lines.origin(pending_line, offset(pending_text)), pending_text);
+    if (one_run)
+      block.CommitLineRow(run, offset(pending_text), pending_text.size(), pending_line);
+    else
+      block.CommitRow(lines.origin(pending_line, offset(pending_text)), pending_text);
     pending = false;
   };
   // Gives up on the stream: the pending row (whose line end is unproven) and every line after
