@@ -1,7 +1,9 @@
 #include "formats/native_writer.h"
 
 #include <arpa/inet.h>
-#ifdef __SSE2__
+#if defined(__AVX2__)
+#include <immintrin.h>
+#elif defined(__SSE2__)
 #include <emmintrin.h>
 #endif
 
@@ -523,6 +525,48 @@ bool ParseUuid(std::string_view text, uint8_t out[16]) {
   if (!dashed && text.size() != 32) return false;
   if (dashed && (text[8] != '-' || text[13] != '-' || text[18] != '-' || text[23] != '-'))
     return false;
+#if defined(__AVX2__)
+  // The 32 hex digits in a row as one 32-byte vector: the dashes dropped by byte shuffles of
+  // three 16-byte loads (all within the 36 bytes), checked and turned into nibbles at once.
+  __m128i first, second;
+  if (dashed) {
+    const __m128i a = _mm_loadu_si128(reinterpret_cast<const __m128i*>(text.data()));
+    const __m128i b = _mm_loadu_si128(reinterpret_cast<const __m128i*>(text.data() + 16));
+    const __m128i c = _mm_loadu_si128(reinterpret_cast<const __m128i*>(text.data() + 20));
+    // Digits 0-15 are text[0, 8) [9, 13) [14, 18); digits 16-31 are text[19, 23) [24, 36).
+    first = _mm_or_si128(
+        _mm_shuffle_epi8(a, _mm_setr_epi8(0, 1, 2, 3, 4, 5, 6, 7, 9, 10, 11, 12, 14, 15, -1, -1)),
+        _mm_shuffle_epi8(
+            b, _mm_setr_epi8(-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, 0, 1)));
+    second = _mm_or_si128(_mm_shuffle_epi8(b, _mm_setr_epi8(3, 4, 5, 6, 8, 9, 10, 11, 12, 13, 14,
+                                                            15, -1, -1, -1, -1)),
+                          _mm_shuffle_epi8(c, _mm_setr_epi8(-1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+                                                            -1, -1, 12, 13, 14, 15)));
+  } else {
+    first = _mm_loadu_si128(reinterpret_cast<const __m128i*>(text.data()));
+    second = _mm_loadu_si128(reinterpret_cast<const __m128i*>(text.data() + 16));
+  }
+  const __m256i digits = _mm256_set_m128i(second, first);
+  const __m256i lower = _mm256_or_si256(digits, _mm256_set1_epi8(0x20));
+  // Signed compares: bytes >= 0x80 are negative and fail both ranges.
+  const __m256i digit = _mm256_and_si256(_mm256_cmpgt_epi8(digits, _mm256_set1_epi8('0' - 1)),
+                                         _mm256_cmpgt_epi8(_mm256_set1_epi8('9' + 1), digits));
+  const __m256i letter = _mm256_and_si256(_mm256_cmpgt_epi8(lower, _mm256_set1_epi8('a' - 1)),
+                                          _mm256_cmpgt_epi8(_mm256_set1_epi8('f' + 1), lower));
+  if (_mm256_movemask_epi8(_mm256_or_si256(digit, letter)) != -1) return false;
+  const __m256i nibbles = _mm256_add_epi8(_mm256_and_si256(digits, _mm256_set1_epi8(0x0f)),
+                                          _mm256_and_si256(letter, _mm256_set1_epi8(9)));
+  // Each digit pair into one byte (high nibble * 16 + low), in the low byte of a 16-bit lane.
+  const __m256i pairs = _mm256_maddubs_epi16(nibbles, _mm256_set1_epi16(0x0110));
+  // Native stores the high UInt64 then the low, each little-endian: per 128-bit half, its eight
+  // bytes in reverse order, then the two halves' low quadwords side by side.
+  const __m256i reversed = _mm256_shuffle_epi8(
+      pairs, _mm256_setr_epi8(14, 12, 10, 8, 6, 4, 2, 0, -1, -1, -1, -1, -1, -1, -1, -1, 14, 12, 10,
+                              8, 6, 4, 2, 0, -1, -1, -1, -1, -1, -1, -1, -1));
+  _mm_storeu_si128(reinterpret_cast<__m128i*>(out),
+                   _mm256_castsi256_si128(_mm256_permute4x64_epi64(reversed, 0b1000)));
+  return true;
+#else
   uint64_t high, low;  // the 128-bit value's halves as the text spells them (big-endian)
 #if defined(__SSE2__) && defined(__x86_64__)
   // The 32 hex digits in a row, as two vectors assembled in registers from 8- and 4-byte loads
@@ -595,6 +639,7 @@ bool ParseUuid(std::string_view text, uint8_t out[16]) {
   std::memcpy(out, &high, 8);
   std::memcpy(out + 8, &low, 8);
   return true;
+#endif
 }
 
 bool ParseIPv6(std::string_view text, uint8_t out[16]) {
