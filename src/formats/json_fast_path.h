@@ -8,6 +8,7 @@
 
 #include <simdjson.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <cstring>
 #include <string_view>
@@ -319,6 +320,68 @@ inline FastPlan PlanFor(const DataType& type, const TimeZones& zones) {
   }
 }
 
+// A string-shaped column's value (kString, kEnum, kNullableString, kUuid, kDateTime) from the
+// text of a JSON string, as written. False, with `col` untouched, if it is not the column's usual
+// shape. REQUIRES 32 readable bytes at text.data() (input padding).
+[[gnu::always_inline]] inline bool PutText(const FastPlan& p, std::string_view text, Column& col) {
+  switch (p.kind) {
+    case Fast::kString:
+      col.AppendStringPadded(text);
+      return true;
+    case Fast::kNullableString:
+      PushBack<uint8_t>(col.nulls, 0);
+      col.children[0].AppendStringPadded(text);
+      return true;
+    case Fast::kUuid: {
+      uint8_t bytes[16];
+      if (!ParseUuid(text, bytes)) return false;
+      col.AppendBytes(bytes, 16);
+      return true;
+    }
+    case Fast::kDateTime: {
+      uint32_t value;
+      if (!p.memo.Find(text, &value)) {
+        int64_t sec, ns;
+        if (!ParseDateTime(text, p.zone, &sec, &ns) || sec < 0 || sec > UINT32_MAX) return false;
+        value = static_cast<uint32_t>(sec);
+        p.memo.Remember(text, value);
+      }
+      col.AppendFixed(value);
+      return true;
+    }
+    case Fast::kEnum:
+      if (!p.labels.empty()) {
+        if (text.size() > sizeof(EnumLabel::text)) return false;
+        for (const EnumLabel& l : p.labels) {
+          if (l.size != text.size() || !SameFirst(text.data(), l.text, l.size)) continue;
+          PutUnsigned(col, p.width, static_cast<uint64_t>(static_cast<int64_t>(l.value)));
+          return true;
+        }
+        return false;
+      }
+      for (const auto& [name, value] : p.type->enum_values) {
+        if (name != text) continue;
+        PutUnsigned(col, p.width, static_cast<uint64_t>(static_cast<int64_t>(value)));
+        return true;
+      }
+      return false;
+    default:
+      return false;
+  }
+}
+
+// A kDecimal column's value from a number's text. False, with `col` untouched, for another shape.
+[[gnu::always_inline]] inline bool PutDecimal(const FastPlan& p, std::string_view x, Column& col) {
+  if (x.empty() || !(x[0] == '-' || (x[0] >= '0' && x[0] <= '9'))) return false;
+  __int128 d;
+  if (!ParseDecimal(x, p.type->precision, p.type->scale, &d)) return false;
+  if (p.width == 16)
+    col.AppendFixed(d);
+  else
+    PutUnsigned(col, p.width, static_cast<uint64_t>(static_cast<int64_t>(d)));
+  return true;
+}
+
 // The column's planned fast path. Returns false, with `col` and `v` untouched, when the value has
 // another shape; true when it took the value, with *st saying whether it converted. Elements of
 // an array that are not plain strings go through convert_element(value, type, column) -> Status.
@@ -352,60 +415,14 @@ bool ConvertFast(const FastPlan& p, ond::value& v, Column& col, const TimeZones&
       return true;
     }
     case Fast::kString:
-      if (!RawString(v, &text)) return false;
-      col.AppendStringPadded(text);
-      return true;
-    case Fast::kUuid: {
-      uint8_t bytes[16];
-      if (!RawString(v, &text, /*check_escapes=*/false) || !ParseUuid(text, bytes)) return false;
-      col.AppendBytes(bytes, 16);
-      return true;
-    }
-    case Fast::kDateTime: {
-      if (!RawString(v, &text, /*check_escapes=*/false)) return false;
-      uint32_t value;
-      if (!p.memo.Find(text, &value)) {
-        int64_t sec, ns;
-        if (!ParseDateTime(text, p.zone, &sec, &ns) || sec < 0 || sec > UINT32_MAX) return false;
-        value = static_cast<uint32_t>(sec);
-        p.memo.Remember(text, value);
-      }
-      col.AppendFixed(value);
-      return true;
-    }
     case Fast::kEnum:
-      if (!RawString(v, &text)) return false;
-      if (!p.labels.empty()) {
-        if (text.size() > sizeof(EnumLabel::text)) return false;
-        for (const EnumLabel& l : p.labels) {
-          if (l.size != text.size() || !SameFirst(text.data(), l.text, l.size)) continue;
-          PutUnsigned(col, p.width, static_cast<uint64_t>(static_cast<int64_t>(l.value)));
-          return true;
-        }
-        return false;
-      }
-      for (const auto& [name, value] : p.type->enum_values) {
-        if (name != text) continue;
-        PutUnsigned(col, p.width, static_cast<uint64_t>(static_cast<int64_t>(value)));
-        return true;
-      }
-      return false;
-    case Fast::kDecimal: {
-      const std::string_view x = NumberToken(v);
-      if (x.empty() || !(x[0] == '-' || (x[0] >= '0' && x[0] <= '9'))) return false;
-      __int128 d;
-      if (!ParseDecimal(x, p.type->precision, p.type->scale, &d)) return false;
-      if (p.width == 16)
-        col.AppendFixed(d);
-      else
-        PutUnsigned(col, p.width, static_cast<uint64_t>(static_cast<int64_t>(d)));
-      return true;
-    }
     case Fast::kNullableString:
-      if (!RawString(v, &text)) return false;
-      PushBack<uint8_t>(col.nulls, 0);
-      col.children[0].AppendStringPadded(text);
-      return true;
+      return RawString(v, &text) && PutText(p, text, col);
+    case Fast::kUuid:
+    case Fast::kDateTime:  // their parsers reject a backslash
+      return RawString(v, &text, /*check_escapes=*/false) && PutText(p, text, col);
+    case Fast::kDecimal:
+      return PutDecimal(p, NumberToken(v), col);
     case Fast::kArrayOfString: {
       ond::array arr;
       if (v.get_array().get(arr)) return false;
@@ -430,6 +447,140 @@ bool ConvertFast(const FastPlan& p, ond::value& v, Column& col, const TimeZones&
       return false;
   }
   return false;
+}
+
+// --- The line layout path: values read straight from a line's bytes (JsonReader::AppendLines,
+// for lines whose keys follow the learnt order), where simdjson's structural index is not built.
+// Each reader accepts only the plainest spelling of a value and returns nullptr for anything else,
+// which simdjson then parses; so both paths give the same values and the same errors.
+
+// The first byte in [p, end) that is not an ASCII digit, or end. Eight bytes a step: after the
+// xor a digit is 0..9, and adding 0x76 sets the high bit of any other byte (a carry out of a
+// non-digit byte can only reach the bytes after it, past the first). REQUIRES 8 readable bytes
+// past end.
+[[gnu::always_inline]] inline const char* DigitsEnd(const char* p, const char* end) {
+  for (; p < end; p += 8) {
+    uint64_t chunk;
+    std::memcpy(&chunk, p, 8);
+    const uint64_t x = chunk ^ 0x3030303030303030ULL;
+    const uint64_t other = ((x + 0x7676767676767676ULL) | x) & 0x8080808080808080ULL;
+    if (other != 0) return std::min(end, p + (__builtin_ctzll(other) >> 3));
+  }
+  return end;
+}
+
+// The closing quote of a JSON string whose text starts at p, if it closes before end and holds
+// no backslash and no control character (which JSON forbids unescaped); else nullptr. Sets *high
+// if a byte >= 0x80 was seen (possibly past the string): UTF-8 for the caller to validate.
+// REQUIRES 16 readable bytes past end.
+[[gnu::always_inline]] inline const char* StringEnd(const char* p, const char* end, bool* high) {
+#if defined(__SSE2__)
+  const __m128i quote = _mm_set1_epi8('"'), backslash = _mm_set1_epi8('\\');
+  const __m128i space = _mm_set1_epi8(' ');
+  for (; p < end; p += 16) {
+    const __m128i b = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+    const unsigned top = static_cast<unsigned>(_mm_movemask_epi8(b));  // bytes >= 0x80
+    // Signed, bytes >= 0x80 are below ' ' too: taken out again with `top`.
+    const __m128i stops =
+        _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(b, quote), _mm_cmpeq_epi8(b, backslash)),
+                     _mm_cmplt_epi8(b, space));
+    const unsigned stop = static_cast<unsigned>(_mm_movemask_epi8(stops)) & ~top;
+    *high |= top != 0;
+    if (stop != 0) {
+      const char* q = p + __builtin_ctz(stop);
+      return q < end && *q == '"' ? q : nullptr;
+    }
+  }
+  return nullptr;
+#else
+  for (; p < end; ++p) {
+    const auto c = static_cast<unsigned char>(*p);
+    *high |= c >= 0x80;
+    if (c == '"') return p;
+    if (c == '\\' || c < 0x20) return nullptr;
+  }
+  return nullptr;
+#endif
+}
+
+// Reads the value at `at` (a line's bytes, ending at end) into the column, the plan's usual
+// shape only: returns the end of the value, or nullptr with possibly part of an array appended
+// (the caller rolls the row back). Sets *high as StringEnd does. REQUIRES 32 readable bytes past
+// end (input padding).
+[[gnu::always_inline]] inline const char* LayoutValue(const FastPlan& p, const char* at,
+                                                      const char* end, Column& col, bool* high) {
+  switch (p.kind) {
+    case Fast::kUInt: {
+      const char* q = DigitsEnd(at, end);
+      uint64_t x;
+      if (!ShortUnsigned(std::string_view(at, static_cast<size_t>(q - at)), &x) || x > p.max)
+        return nullptr;
+      PutUnsigned(col, p.width, x);
+      return q;
+    }
+    case Fast::kInt: {
+      const char* q = DigitsEnd(at + (*at == '-'), end);
+      int64_t x;
+      if (!ShortSigned(std::string_view(at, static_cast<size_t>(q - at)), &x) || x < p.min ||
+          x > static_cast<int64_t>(p.max))
+        return nullptr;
+      PutUnsigned(col, p.width, static_cast<uint64_t>(x));
+      return q;
+    }
+    case Fast::kDecimal: {
+      const char* q = DigitsEnd(at + (*at == '-'), end);
+      if (q < end && *q == '.') q = DigitsEnd(q + 1, end);
+      return PutDecimal(p, std::string_view(at, static_cast<size_t>(q - at)), col) ? q : nullptr;
+    }
+    case Fast::kNullableString:
+      if (end - at >= 4 && std::memcmp(at, "null", 4) == 0) {
+        PushBack<uint8_t>(col.nulls, 1);
+        col.children[0].AppendDefault();
+        return at + 4;
+      }
+      [[fallthrough]];
+    case Fast::kString:
+    case Fast::kEnum:
+    case Fast::kUuid:
+    case Fast::kDateTime: {
+      if (*at != '"') return nullptr;
+      const char* q = StringEnd(at + 1, end, high);
+      if (q == nullptr ||
+          !PutText(p, std::string_view(at + 1, static_cast<size_t>(q - at - 1)), col))
+        return nullptr;
+      return q + 1;
+    }
+    case Fast::kArrayOfString: {
+      if (*at != '[') return nullptr;
+      Column& elements = col.children[0];
+      const char* q = at + 1;
+      while (q < end && *q == ' ') ++q;
+      if (q < end && *q != ']') {
+        for (;;) {
+          if (*q != '"') return nullptr;
+          const char* close = StringEnd(q + 1, end, high);
+          if (close == nullptr) return nullptr;
+          elements.AppendStringPadded(std::string_view(q + 1, static_cast<size_t>(close - q - 1)));
+          q = close + 1;
+          while (q < end && *q == ' ') ++q;
+          if (q >= end || *q == ']') break;
+          if (*q != ',') return nullptr;
+          ++q;
+          while (q < end && *q == ' ') ++q;
+        }
+      }
+      if (q >= end) return nullptr;
+      PushBack<uint64_t>(col.offsets, elements.offsets.size());
+      return q + 1;
+    }
+    default:
+      return nullptr;
+  }
+}
+
+// True if LayoutValue reads this plan's columns.
+inline bool InLayout(const FastPlan& p) {
+  return p.kind != Fast::kNone && p.kind != Fast::kFloat64;
 }
 
 }  // namespace json_fast

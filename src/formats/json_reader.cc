@@ -39,6 +39,8 @@ struct PathNode {
     int column = -1;
     bool nested = false;  // the node has children: its value may be an object to descend into
     const PathNode* node = nullptr;
+    uint32_t key_bytes = 0;  // the key's and its closing quote's
+    int flat_column = -1;    // column, if the key cannot lead to nested keys (LayoutRow's test)
 
     // PathNode::IsKeyAt without visiting the node when its key has a probe.
     [[gnu::always_inline]] bool IsKeyAt(const char* raw) const {
@@ -55,12 +57,15 @@ struct PathNode {
   // (probe unset: the key is too long or has characters that JSON would escape).
   std::string key;
   json_fast::FirstBytes probe;
+  // The key is written in JSON as it is (no character that needs escaping): only then can the
+  // input's bytes be compared with it.
+  bool plain = false;
 
   void SetKey(std::string_view k) {
     key = std::string(k);
-    const bool plain = k.find_first_of("\\\"") == std::string_view::npos &&
-                       std::all_of(k.begin(), k.end(),
-                                   [](char c) { return static_cast<unsigned char>(c) >= 0x20; });
+    plain = k.find_first_of("\\\"") == std::string_view::npos &&
+            std::all_of(k.begin(), k.end(),
+                        [](char c) { return static_cast<unsigned char>(c) >= 0x20; });
     if (plain && k.size() + 1 <= sizeof probe.text) {
       char quoted[sizeof probe.text];
       std::memcpy(quoted, k.data(), k.size());
@@ -72,7 +77,7 @@ struct PathNode {
   // written without escapes. REQUIRES 16 readable bytes at raw (the input's padding guarantees it).
   bool IsKeyAt(const char* raw) const {
     if (probe.need != 0) return probe.At(raw);
-    return std::memcmp(raw, key.data(), key.size()) == 0 && raw[key.size()] == '"';
+    return plain && std::memcmp(raw, key.data(), key.size()) == 0 && raw[key.size()] == '"';
   }
   // The child for key `k` as its Expected entry (node nullptr: no such child); learns it as the
   // field expected at position `next` of the order (which it passes).
@@ -80,7 +85,13 @@ struct PathNode {
     auto it = children.find(k);
     if (it == children.end()) return Expected{};
     const PathNode* child = it->second.get();
-    const Expected e{child->probe, child->column, !child->children.empty(), child};
+    Expected e;
+    e.probe = child->probe;
+    e.column = child->column;
+    e.nested = !child->children.empty();
+    e.node = child;
+    e.key_bytes = static_cast<uint32_t>(child->key.size() + 1);
+    e.flat_column = e.nested ? -1 : child->column;
     if (next < order.size())
       order[next] = e;
     else if (order.size() < 4 * children.size() + 16)
@@ -152,7 +163,18 @@ struct JsonReader::Impl {
   simdjson::dom::parser validator;  // only for error messages
   TimeZones zones;
 
+  // Every column's values are read by json_fast::LayoutValue (and none is filled from metadata):
+  // AppendLines may then try LayoutRow on each line.
+  bool layout = false;
+  uint64_t layout_rows = 0;
+
   Status ProcessObject(ond::object obj, const PathNode& node, Block& block);
+  // Converts `text` (a line, not blank) into the current row when it is an object whose keys
+  // come in the learnt order (some may be left out) with values of their columns' usual shapes,
+  // reading its bytes directly: no structural index, no On-Demand iteration. Like ProcessObject,
+  // stamps the columns it sets and adds them to `stamped`. False for anything else — then it may
+  // have appended part of the row (the caller rolls it back) and simdjson parses the line.
+  bool LayoutRow(std::string_view text, Block& block);
   // Ends the current row's columns: a column it set counts as present, the others get their
   // default (and are listed in *missing, if given, which is cleared first).
   void CountOrDefault(Block& block, std::vector<size_t>* missing = nullptr) {
@@ -229,7 +251,13 @@ Result<std::unique_ptr<JsonReader>> JsonReader::Create(SchemaPtr schema,
                         .Context("column '" + schema->columns[c].name + "'"));
     impl->plans.push_back(PlanFor(*schema->columns[c].type, impl->zones));
   }
+  impl->layout = impl->meta_columns.empty() &&
+                 std::all_of(impl->plans.begin(), impl->plans.end(), json_fast::InLayout);
   return std::unique_ptr<JsonReader>(new JsonReader(std::move(impl)));
+}
+
+uint64_t JsonReader::LayoutRows() const {
+  return impl_->layout_rows;
 }
 
 std::string JsonReader::FieldFor(size_t column) const {
@@ -345,40 +373,96 @@ Status JsonReader::AppendLines(
     return st;
   };
   if (count < 2) return finish(per_line(0));
-  // Batches of about 256 KiB stay in L2; a line longer than a batch makes simdjson report an
-  // error, which sends the rest through per_line (whose parser grows as needed).
-  const size_t batch = std::max(batch_bytes, 2 * end_of(0) + 64);
-#ifdef SIMDJSON_THREADS_ENABLED
-  m.stream_parser.threaded = false;  // stage 1 of the next batch on this thread: no extra thread
-#endif
-  ond::document_stream stream;
-  if (m.stream_parser.iterate_many(data.data(), data.size(), batch).get(stream))
-    return finish(per_line(0));
-  // A row is committed only once the next document is seen to start exactly where the next
-  // non-blank line does: then its document lay within its own line. Until then it is pending.
-  size_t i = 0;  // the next line to look at
-  bool pending = false;
-  // How the pending row was counted into present: in `full`, in `partial`, or column by column.
-  enum class Counted { kFull, kPartial, kEach } pending_counted = Counted::kEach;
-  size_t pending_line = 0;
-  std::string_view pending_text, text;
   // The rows go into one run of the block, as lines of data (row i: line first_line + i), when
   // their offsets fit a run's 32 bits, as any chunk a source hands over (a few MiB) does.
   const bool one_run = lines.first_line != 0 && data.size() <= UINT32_MAX && count <= UINT32_MAX;
   const uint32_t run = one_run ? block.StartLineRun(lines.partition, lines.first_line,
                                                     lines.first_position, data.data())
                                : 0;
-  auto commit = [&] {
+  auto commit_line = [&](size_t line, std::string_view t) {
     if (one_run)
-      block.CommitLineRow(run, offset(pending_text), pending_text.size(), pending_line);
+      block.CommitLineRow(run, offset(t), t.size(), line);
     else
-      block.CommitRow(lines.origin(pending_line, offset(pending_text)), pending_text);
+      block.CommitRow(lines.origin(line, offset(t)), t);
+  };
+  // How a converted row was counted into present: in `full`, in `partial`, or column by column.
+  enum class Counted { kFull, kPartial, kEach };
+  // A column the row set counts as present (taken back if the row is), the others get their
+  // default: one pass, unless the row set every column (the usual case) or left out the same
+  // columns as the last row that did not (it set every other one: `stamped` counts distinct
+  // columns).
+  auto tally = [&]() -> Counted {
+    if (m.stamped == columns) {
+      ++full;
+      return Counted::kFull;
+    }
+    if (!m.missing.empty() && m.stamped + m.missing.size() == columns &&
+        std::all_of(m.missing.begin(), m.missing.end(),
+                    [&](size_t c) { return m.stamp[c] != m.row_id; })) {
+      for (size_t c : m.missing) block.column(c).AppendDefault();
+      ++partial;
+      return Counted::kPartial;
+    }
+    count_partial();  // before m.missing changes
+    m.CountOrDefault(block, &m.missing);
+    return Counted::kEach;
+  };
+  std::string_view text;
+  size_t first = 0;  // the first line left to the stream below
+  if (m.layout) {
+    size_t misses = 0;
+    for (; first < count; ++first) {
+      if (!text_of(first, &text)) continue;
+      ++attempted;
+      ++m.row_id;
+      m.stamped = 0;
+      if (m.LayoutRow(text, block)) {
+        ++m.layout_rows;
+        tally();
+        commit_line(first, text);
+        continue;
+      }
+      block.RollbackRow();
+      // simdjson parses it (and learns its field order for the next lines).
+      const size_t b = offset(text);
+      const RowOrigin origin = lines.origin(first, b);
+      if (Status st = AppendRow(text, capacity - b, origin, block); !st.ok())
+        if (Status handled = on_error(origin, text, st); !handled.ok()) return finish(handled);
+      // Lines that keep missing the layout (their keys in another order each time, keys of no
+      // column, nested objects …) are read as a stream instead, which costs less than a layout
+      // attempt plus a parse of its own per line.
+      if (++misses >= 8 && misses * 8 >= first) {
+        ++first;
+        break;
+      }
+    }
+    if (first >= count) return finish(Status::Ok());
+  }
+  // Batches of about 256 KiB stay in L2; a line longer than a batch makes simdjson report an
+  // error, which sends the rest through per_line (whose parser grows as needed).
+  const size_t batch = std::max(batch_bytes, 2 * end_of(0) + 64);
+#ifdef SIMDJSON_THREADS_ENABLED
+  m.stream_parser.threaded = false;  // stage 1 of the next batch on this thread: no extra thread
+#endif
+  const size_t from = begin_of(first);  // where the stream starts in data
+  ond::document_stream stream;
+  if (m.stream_parser.iterate_many(data.data() + from, data.size() - from, batch).get(stream))
+    return finish(per_line(first));
+  // A row is committed only once the next document is seen to start exactly where the next
+  // non-blank line does: then its document lay within its own line. Until then it is pending.
+  size_t i = first;  // the next line to look at
+  bool pending = false;
+  Counted pending_counted = Counted::kEach;
+  size_t pending_line = 0;
+  std::string_view pending_text;
+  auto commit = [&] {
+    commit_line(pending_line, pending_text);
     pending = false;
   };
   // Gives up on the stream: the pending row (whose line end is unproven) and every line after
   // it go through per_line.
   auto fall_back = [&]() -> Status {
-    size_t from = i;
+    size_t from_line = i;
     if (pending) {
       switch (pending_counted) {
         case Counted::kFull:
@@ -394,9 +478,9 @@ Status JsonReader::AppendLines(
       }
       block.RollbackRow();
       --attempted;
-      from = pending_line;
+      from_line = pending_line;
     }
-    return per_line(from);
+    return per_line(from_line);
   };
   for (auto it = stream.begin(); it != stream.end(); ++it) {
     auto doc_result = *it;
@@ -405,7 +489,7 @@ Status JsonReader::AppendLines(
     size_t start = offset(text);
     while (data[start] == ' ' || data[start] == '\t') ++start;  // stops: the line is not blank
     // The first document of a batch may be reported from the whitespace before it.
-    size_t at = it.current_index();
+    size_t at = from + it.current_index();
     while (at < start &&
            (data[at] == '\n' || data[at] == '\r' || data[at] == ' ' || data[at] == '\t'))
       ++at;
@@ -419,24 +503,7 @@ Status JsonReader::AppendLines(
       block.RollbackRow();
       return finish(fall_back());  // per_line converts it again and reports its error
     }
-    // A column the row set counts as present (taken back if the row is), the others get their
-    // default: one pass, unless the row set every column (the usual case) or left out the same
-    // columns as the last row that did not (it set every other one: `stamped` counts distinct
-    // columns).
-    if (m.stamped == columns) {
-      ++full;
-      pending_counted = Counted::kFull;
-    } else if (!m.missing.empty() && m.stamped + m.missing.size() == columns &&
-               std::all_of(m.missing.begin(), m.missing.end(),
-                           [&](size_t c) { return m.stamp[c] != m.row_id; })) {
-      for (size_t c : m.missing) block.column(c).AppendDefault();
-      ++partial;
-      pending_counted = Counted::kPartial;
-    } else {
-      count_partial();  // before m.missing changes
-      m.CountOrDefault(block, &m.missing);
-      pending_counted = Counted::kEach;
-    }
+    pending_counted = tally();
     pending = true;
     pending_line = i;
     pending_text = text;
@@ -520,6 +587,71 @@ Status JsonReader::Impl::ProcessObject(ond::object obj, const PathNode& node, Bl
   }
   stamped += set;
   return Status::Ok();
+}
+
+bool JsonReader::Impl::LayoutRow(std::string_view text, Block& block) {
+  // p never passes end; bytes at and just past end are readable (input padding) but not the
+  // line's, so a byte is taken as the line's only below end.
+  const char* p = text.data();
+  const char* const end = p + text.size();
+  auto skip_spaces = [end](const char* q) {
+    while (q < end && (*q == ' ' || *q == '\t')) ++q;
+    return q;
+  };
+  // Steps past byte c, and any whitespace before it (rare: the usual writers leave none).
+  auto expect = [&](char c) {
+    if (*p != c) {
+      p = skip_spaces(p);
+      if (*p != c) return false;
+    }
+    return p++ < end;
+  };
+  uint64_t* const stamps = stamp.data();
+  const uint64_t row = row_id;
+  const FastPlan* const plan_of = plans.data();
+  Column* const columns = block.columns().data();
+  const PathNode::Expected* const order = root.order.data();
+  const size_t order_size = root.order.size();
+  size_t next = 0;    // the position in `order` of the field expected next
+  size_t set = 0;     // columns set
+  bool high = false;  // a byte >= 0x80 in a string: the line's UTF-8 is validated at the end
+  if (!expect('{')) return false;
+  for (;;) {
+    if (!expect('"')) return false;  // also `{}`: simdjson's
+    // A key left out moves the match further along the order; an unknown key ends the attempt.
+    size_t k = next;
+    while (k < order_size &&
+           (static_cast<size_t>(end - p) < order[k].key_bytes || !order[k].IsKeyAt(p)))
+      ++k;
+    if (k == order_size) return false;
+    const PathNode::Expected& e = order[k];
+    next = k + 1;
+    if (e.flat_column < 0) return false;
+    p += e.key_bytes;
+    if (!expect(':')) return false;
+    if (static_cast<unsigned char>(*p) <= ' ') p = skip_spaces(p);
+    if (p >= end) return false;
+    const size_t c = static_cast<size_t>(e.flat_column);
+    if (stamps[c] == row) return false;  // given twice: simdjson's path reports it
+    stamps[c] = row;
+    ++set;
+    p = json_fast::LayoutValue(plan_of[c], p, end, columns[c], &high);
+    if (p == nullptr) return false;
+    if (p < end && *p == ',') {
+      ++p;
+      continue;
+    }
+    p = skip_spaces(p);
+    if (p >= end) return false;
+    if (*p == '}') break;
+    if (*p != ',') return false;
+    ++p;
+  }
+  if (skip_spaces(p + 1) != end) return false;  // trailing content
+  // simdjson rejects invalid UTF-8 anywhere in a document; strings are where it can be.
+  if (high && !simdjson::validate_utf8(text.data(), text.size())) return false;
+  stamped += set;
+  return true;
 }
 
 Status JsonReader::Impl::ConvertNumber(ond::value v, const DataType& t, Column& col) {

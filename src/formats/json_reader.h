@@ -61,9 +61,16 @@ class JsonReader {
     }
   };
   // Appends one row per non-blank line, in order, exactly as AppendRow would for each — but
-  // simdjson finds the structure of many lines at once (one stage-1 pass per batch of lines, not
-  // per line). Every line is still checked to hold exactly one document; from the first line
-  // where that does not hold, or that fails to convert, lines go through AppendRow one by one.
+  // faster, in one of two ways:
+  // - the layout path: a line whose keys come in the order learnt from earlier lines (some may be
+  //   left out), written plainly (no escapes; whitespace allowed), with values of their
+  //   columns' usual shapes, is read straight from its bytes; any other line goes to AppendRow,
+  //   which learns its order. Taken when every column has such a usual shape (not Float*, Map,
+  //   Tuple …) and while lines keep matching;
+  // - else simdjson finds the structure of many lines at once (one stage-1 pass per batch of
+  //   lines, not per line). Every line is still checked to hold exactly one document; from the
+  //   first line where that does not hold, or that fails to convert, lines go through AppendRow
+  //   one by one.
   // `data` holds the lines (capacity readable bytes, >= data.size() + kPadding); on_error(origin,
   // text, st) is called for each line that AppendRow rejects — text is the line as decoded,
   // without a final '\r' — (the block is unchanged for it), and an error it returns stops the
@@ -81,6 +88,8 @@ class JsonReader {
   std::string FieldFor(size_t column) const;
   // True if a field path is consumed by some column.
   bool IsMapped(const std::string& path) const;
+  // Lines AppendLines has read on its layout path so far (for tests and diagnostics).
+  uint64_t LayoutRows() const;
 
   static constexpr size_t kPadding = 64;
 

@@ -2,7 +2,8 @@
 // leak or read past the padding, and must keep its promise about the block: a converted line adds
 // exactly one row to every column, a rejected line leaves every buffer of every column as it was.
 // The same bytes split at '\n' go through AppendLines too (small simdjson batches), which must
-// give what AppendRow gives line by line: the same rows, buffers and rejected lines.
+// give what AppendRow gives line by line: the same rows, buffers and rejected lines; once on a
+// schema that keeps AppendLines on simdjson, once on one whose lines it reads on its layout path.
 //
 // The normal build globs this file into sluice_lib; without SLUICE_FUZZ it compiles to nothing.
 // Build and run (from the repository root; the -D flags match how libdate-tz was built), as one
@@ -78,26 +79,68 @@ std::string Shape(const Column& c) {
   return s + ")";
 }
 
+// Every byte of every buffer of a column tree, and the present counts.
+std::string Contents(const Column& c) {
+  std::string s(reinterpret_cast<const char*>(c.data.data()), c.data.size());
+  for (uint64_t o : c.offsets) s += "," + std::to_string(o);
+  for (uint8_t n : c.nulls) s += std::to_string(n);
+  for (const auto& child : c.children) s += "(" + Contents(child) + ")";
+  return s;
+}
+
+std::string Contents(const Block& b) {
+  std::string s = std::to_string(b.rows()) + ":";
+  for (const auto& c : b.columns()) s += "[" + Contents(c) + "]";
+  for (uint32_t p : b.present()) s += std::to_string(p) + ",";
+  return s;
+}
+
 std::string Shape(const Block& b) {
   std::string s = std::to_string(b.rows()) + ":";
   for (const auto& c : b.columns()) s += Shape(c);
   return s;
 }
 
+// Only columns that AppendLines' layout path reads (the schema above has others, which keep it
+// off): lines it reads must give what simdjson gives.
+constexpr const char* kLayoutColumns[][2] = {
+    {"id", "UInt64"},
+    {"i8", "Int8"},
+    {"s", "String"},
+    {"dt", "DateTime"},
+    {"uuid", "UUID"},
+    {"e", "Enum8('a' = 1, 'b' = -2)"},
+    {"dec", "Decimal(18, 4)"},
+    {"dec9", "Decimal(9, 2)"},
+    {"arrs", "Array(String)"},
+    {"ns", "Nullable(String)"},
+    {"lc", "LowCardinality(String)"},
+};
+
 struct State {
   std::unique_ptr<sluice::JsonReader> reader;
   std::unique_ptr<Block> block;
   std::unique_ptr<sluice::JsonReader> by_row, by_stream;  // for the AppendLines comparison
+  // The same comparison on the layout schema; the readers keep their learnt field order from
+  // input to input, as they do from chunk to chunk.
+  std::unique_ptr<sluice::JsonReader> layout_by_row, layout_by_stream;
+  sluice::SchemaPtr layout_schema;
 };
+
+template <size_t N>
+sluice::SchemaPtr SchemaOf(const char* const (&columns)[N][2]) {
+  auto schema = std::make_shared<sluice::Schema>();
+  for (const auto& [name, type] : columns) {
+    auto t = sluice::ParseType(type);
+    SLUICE_CHECK(t.ok());
+    schema->columns.push_back({name, t.value(), sluice::DefaultKind::kNone, ""});
+  }
+  return schema;
+}
 
 State& Get() {
   static State* state = [] {
-    auto schema = std::make_shared<sluice::Schema>();
-    for (const auto& [name, type] : kColumns) {
-      auto t = sluice::ParseType(type);
-      SLUICE_CHECK(t.ok());
-      schema->columns.push_back({name, t.value(), sluice::DefaultKind::kNone, ""});
-    }
+    auto schema = SchemaOf(kColumns);
     sluice::JsonReaderOptions options;
     options.rename["user.id"] = "uid";
     auto reader = sluice::JsonReader::Create(schema, options);
@@ -109,9 +152,56 @@ State& Get() {
     s->by_row = std::move(by_row).value();
     s->by_stream = std::move(by_stream).value();
     s->block = std::make_unique<Block>(schema);
+    auto layout_schema = SchemaOf(kLayoutColumns);
+    auto layout_by_row = sluice::JsonReader::Create(layout_schema, {});
+    auto layout_by_stream = sluice::JsonReader::Create(layout_schema, {});
+    SLUICE_CHECK(layout_by_row.ok() && layout_by_stream.ok());
+    s->layout_by_row = std::move(layout_by_row).value();
+    s->layout_by_stream = std::move(layout_by_stream).value();
+    s->layout_schema = layout_schema;
     return s;
   }();
   return *state;
+}
+
+// AppendLines on the input's lines must give what AppendRow gives line by line: the same rows,
+// buffers and rejected lines.
+void CompareLines(std::string_view line, const std::vector<char>& buf, sluice::JsonReader& one,
+                  sluice::JsonReader& many, const sluice::SchemaPtr& schema) {
+  std::vector<size_t> ends;
+  const size_t size = line.size();
+  for (size_t b = 0; b <= size;) {
+    size_t e = line.find('\n', b);
+    if (e == std::string_view::npos) e = size;
+    ends.push_back(e);
+    b = e + 1;
+  }
+  const sluice::JsonReader::Lines lines{ends.data(), ends.size(),      0, sluice::PartitionId{0},
+                                        0,           sluice::Offset{0}};
+  Block by_row(schema), by_stream(schema);
+  std::vector<size_t> failed_by_row, failed_by_stream;
+  size_t non_blank = 0, rows_by_stream = 0;
+  for (size_t i = 0, b = 0; i < ends.size(); b = ends[i++] + 1) {
+    std::string_view t = line.substr(b, ends[i] - b);
+    if (!t.empty() && t.back() == '\r') t.remove_suffix(1);
+    if (t.find_first_not_of(" \t") == std::string_view::npos) continue;
+    ++non_blank;
+    if (!one.AppendRow(t, buf.size() - b, lines.origin(i, b), by_row).ok())
+      failed_by_row.push_back(i);
+  }
+  sluice::Status ls = many.AppendLines(
+      line, buf.size(), lines, by_stream,
+      [&](const sluice::RowOrigin& origin, std::string_view, const sluice::Status&) {
+        failed_by_stream.push_back(origin.line);  // line numbers count from 0 here
+        return sluice::Status::Ok();
+      },
+      &rows_by_stream, 64 + size % 512);
+  SLUICE_CHECK(ls.ok());
+  SLUICE_CHECK(rows_by_stream == non_blank);
+  SLUICE_CHECK(failed_by_stream == failed_by_row);
+  SLUICE_CHECK(Contents(by_stream) == Contents(by_row));
+  for (size_t r = 0; r < by_row.rows(); ++r) SLUICE_CHECK(by_stream.raw(r) == by_row.raw(r));
+  by_stream.CheckInvariant();
 }
 
 }  // namespace
@@ -139,39 +229,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   st.block->CheckInvariant();
 
   // The input as lines, the way the runner hands them to AppendLines.
-  std::vector<size_t> ends;
-  for (size_t b = 0; b <= size;) {
-    size_t e = line.find('\n', b);
-    if (e == std::string_view::npos) e = size;
-    ends.push_back(e);
-    b = e + 1;
-  }
-  const sluice::JsonReader::Lines lines{ends.data(), ends.size(),      0, sluice::PartitionId{0},
-                                        0,           sluice::Offset{0}};
-  Block by_row(st.block->schema_ptr()), by_stream(st.block->schema_ptr());
-  std::vector<size_t> failed_by_row, failed_by_stream;
-  size_t non_blank = 0, rows_by_stream = 0;
-  for (size_t i = 0, b = 0; i < ends.size(); b = ends[i++] + 1) {
-    std::string_view t = line.substr(b, ends[i] - b);
-    if (!t.empty() && t.back() == '\r') t.remove_suffix(1);
-    if (t.find_first_not_of(" \t") == std::string_view::npos) continue;
-    ++non_blank;
-    if (!st.by_row->AppendRow(t, buf.size() - b, lines.origin(i, b), by_row).ok())
-      failed_by_row.push_back(i);
-  }
-  sluice::Status ls = st.by_stream->AppendLines(
-      line, buf.size(), lines, by_stream,
-      [&](const sluice::RowOrigin& origin, std::string_view, const sluice::Status&) {
-        failed_by_stream.push_back(origin.line);  // line numbers count from 0 here
-        return sluice::Status::Ok();
-      },
-      &rows_by_stream, 64 + size % 512);
-  SLUICE_CHECK(ls.ok());
-  SLUICE_CHECK(rows_by_stream == non_blank);
-  SLUICE_CHECK(failed_by_stream == failed_by_row);
-  SLUICE_CHECK(Shape(by_stream) == Shape(by_row));
-  for (size_t r = 0; r < by_row.rows(); ++r) SLUICE_CHECK(by_stream.raw(r) == by_row.raw(r));
-  by_stream.CheckInvariant();
+  CompareLines(line, buf, *st.by_row, *st.by_stream, st.block->schema_ptr());
+  CompareLines(line, buf, *st.layout_by_row, *st.layout_by_stream, st.layout_schema);
 
   // `sluice check` runs this on sample lines.
   (void)sluice::JsonReader::FieldPaths(line);
