@@ -578,6 +578,78 @@ bool ConvertFast(const FastPlan& p, ond::value& v, Column& col, const TimeZones&
   }
 }
 
+// The end of a JSON number at p in strict JSON grammar (-?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?
+// [0-9]+)?), or nullptr. REQUIRES 8 readable bytes past end.
+inline const char* NumberEnd(const char* p, const char* end) {
+  if (p < end && *p == '-') ++p;
+  if (p >= end || static_cast<unsigned>(*p - '0') > 9) return nullptr;
+  p = *p == '0' ? p + 1 : DigitsEnd(p, end);
+  if (p < end && *p == '.') {
+    const char* digits = p + 1;
+    p = DigitsEnd(digits, end);
+    if (p == digits) return nullptr;
+  }
+  if (p < end && (*p == 'e' || *p == 'E')) {
+    ++p;
+    if (p < end && (*p == '+' || *p == '-')) ++p;
+    const char* digits = p;
+    p = DigitsEnd(digits, end);
+    if (p == digits) return nullptr;
+  }
+  return p;
+}
+
+// Steps over the JSON value at `at` (a field no column wants): its end, or nullptr if it is not
+// plainly valid JSON — a string with an escape, anything nested deeper than a few levels, any
+// malformation — which simdjson then decides. Sets *high as StringEnd does. REQUIRES 16 readable
+// bytes past end.
+inline const char* SkipValue(const char* at, const char* end, bool* high, int depth = 0) {
+  auto spaces = [end](const char* q) {
+    while (q < end && (*q == ' ' || *q == '\t')) ++q;
+    return q;
+  };
+  if (at >= end) return nullptr;
+  switch (*at) {
+    case '"': {
+      const char* q = StringEnd(at + 1, end, high);
+      return q == nullptr ? nullptr : q + 1;
+    }
+    case 't':
+      return end - at >= 4 && std::memcmp(at, "true", 4) == 0 ? at + 4 : nullptr;
+    case 'f':
+      return end - at >= 5 && std::memcmp(at, "false", 5) == 0 ? at + 5 : nullptr;
+    case 'n':
+      return end - at >= 4 && std::memcmp(at, "null", 4) == 0 ? at + 4 : nullptr;
+    case '[':
+    case '{': {
+      if (depth >= 8) return nullptr;
+      const bool object = *at == '{';
+      const char close = object ? '}' : ']';
+      const char* q = spaces(at + 1);
+      if (q < end && *q == close) return q + 1;
+      for (;;) {
+        if (object) {
+          if (q >= end || *q != '"') return nullptr;
+          q = StringEnd(q + 1, end, high);
+          if (q == nullptr) return nullptr;
+          q = spaces(q + 1);
+          if (q >= end || *q != ':') return nullptr;
+          q = spaces(q + 1);
+        }
+        q = SkipValue(q, end, high, depth + 1);
+        if (q == nullptr) return nullptr;
+        q = spaces(q);
+        if (q >= end) return nullptr;
+        if (*q == close) return q + 1;
+        if (*q != ',') return nullptr;
+        q = spaces(q + 1);
+      }
+    }
+    default:
+      return NumberEnd(at, end);
+  }
+}
+
 // True if LayoutValue reads this plan's columns.
 inline bool InLayout(const FastPlan& p) {
   return p.kind != Fast::kNone && p.kind != Fast::kFloat64;

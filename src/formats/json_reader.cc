@@ -167,11 +167,20 @@ struct JsonReader::Impl {
   // AppendLines may then try LayoutRow on each line.
   bool layout = false;
   uint64_t layout_rows = 0;
+  // AppendRow's pacing of layout attempts after misses: rows to skip, and the next skip.
+  uint32_t layout_wait = 0, layout_backoff = 0;
+
+  // AppendRow through simdjson (its layout attempt aside).
+  Status ParseRow(std::string_view line, size_t capacity, RowOrigin origin, Block& block,
+                  const RecordMeta* meta);
+  // Fills the metadata columns of the current row from `meta` and stamps them.
+  Status MetaColumns(const RecordMeta* meta, Block& block);
 
   Status ProcessObject(ond::object obj, const PathNode& node, Block& block);
   // Converts `text` (a line, not blank) into the current row when it is an object whose keys
-  // come in the learnt order (some may be left out) with values of their columns' usual shapes,
-  // reading its bytes directly: no structural index, no On-Demand iteration. Like ProcessObject,
+  // come in the learnt order (some may be left out, keys of no column are skipped) with values of
+  // their columns' usual shapes, reading its bytes directly: no structural index, no On-Demand
+  // iteration. Like ProcessObject,
   // stamps the columns it sets and adds them to `stamped`. False for anything else — then it may
   // have appended part of the row (the caller rolls it back) and simdjson parses the line.
   bool LayoutRow(std::string_view text, Block& block);
@@ -251,8 +260,9 @@ Result<std::unique_ptr<JsonReader>> JsonReader::Create(SchemaPtr schema,
                         .Context("column '" + schema->columns[c].name + "'"));
     impl->plans.push_back(PlanFor(*schema->columns[c].type, impl->zones));
   }
-  impl->layout = impl->meta_columns.empty() &&
-                 std::all_of(impl->plans.begin(), impl->plans.end(), json_fast::InLayout);
+  impl->layout = impl->options.layout_path;
+  for (size_t c = 0; c < schema->columns.size(); ++c)
+    if (!is_meta[c] && !json_fast::InLayout(impl->plans[c])) impl->layout = false;
   return std::unique_ptr<JsonReader>(new JsonReader(std::move(impl)));
 }
 
@@ -275,6 +285,41 @@ bool JsonReader::IsMapped(const std::string& path) const {
 Status JsonReader::AppendRow(std::string_view line, size_t capacity, RowOrigin origin, Block& block,
                              const RecordMeta* meta) {
   Impl& m = *impl_;
+  if (m.layout) {
+    if (m.layout_wait == 0) {
+      ++m.row_id;
+      m.stamped = 0;
+      if (m.LayoutRow(line, block) && m.MetaColumns(meta, block).ok()) {
+        ++m.layout_rows;
+        m.layout_backoff = 0;
+        m.CountOrDefault(block);
+        block.CommitRow(origin, line);
+        return Status::Ok();
+      }
+      block.RollbackRow();
+      // Rows that keep missing the layout are tried less and less often: one in 64 at most.
+      m.layout_backoff = std::min<uint32_t>(2 * m.layout_backoff + 1, 63);
+      m.layout_wait = m.layout_backoff;
+    } else {
+      --m.layout_wait;
+    }
+  }
+  return m.ParseRow(line, capacity, origin, block, meta);
+}
+
+Status JsonReader::Impl::MetaColumns(const RecordMeta* meta, Block& block) {
+  for (const auto& [c, ref] : meta_columns) {
+    SLUICE_CHECK(meta != nullptr);
+    RETURN_IF_ERROR(AppendMeta(ref, *meta, *schema->columns[c].type, block.column(c), zones)
+                        .Context("column '" + schema->columns[c].name + "'"));
+    stamp[c] = row_id;
+  }
+  return Status::Ok();
+}
+
+Status JsonReader::Impl::ParseRow(std::string_view line, size_t capacity, RowOrigin origin,
+                                  Block& block, const RecordMeta* meta) {
+  Impl& m = *this;
   ++m.row_id;
   ond::document doc;
   if (auto err = m.parser.iterate(line.data(), line.size(), capacity).get(doc); err)
@@ -296,13 +341,7 @@ Status JsonReader::AppendRow(std::string_view line, size_t capacity, RowOrigin o
   // (checking the last byte is not enough: `{"a":1} {"a":2}` and `{"a":1}}` end in '}' too).
   if (st.ok() && doc.current_location().error() != simdjson::OUT_OF_BOUNDS)
     st = InvalidArgument("malformed JSON: trailing content after the object");
-  for (size_t i = 0; st.ok() && i < m.meta_columns.size(); ++i) {
-    const auto& [c, ref] = m.meta_columns[i];
-    SLUICE_CHECK(meta != nullptr);
-    st = AppendMeta(ref, *meta, *m.schema->columns[c].type, block.column(c), m.zones)
-             .Context("column '" + m.schema->columns[c].name + "'");
-    m.stamp[c] = m.row_id;
-  }
+  if (st.ok()) st = m.MetaColumns(meta, block);
   if (!st.ok()) {
     block.RollbackRow();
     return st;
@@ -349,7 +388,7 @@ Status JsonReader::AppendLines(
       ++attempted;
       const size_t b = offset(text);
       const RowOrigin origin = lines.origin(i, b);
-      Status st = AppendRow(text, capacity - b, origin, block);
+      Status st = m.ParseRow(text, capacity - b, origin, block, nullptr);
       if (!st.ok()) RETURN_IF_ERROR(on_error(origin, text, st));
     }
     return Status::Ok();
@@ -426,7 +465,7 @@ Status JsonReader::AppendLines(
       // simdjson parses it (and learns its field order for the next lines).
       const size_t b = offset(text);
       const RowOrigin origin = lines.origin(first, b);
-      if (Status st = AppendRow(text, capacity - b, origin, block); !st.ok())
+      if (Status st = m.ParseRow(text, capacity - b, origin, block, nullptr); !st.ok())
         if (Status handled = on_error(origin, text, st); !handled.ok()) return finish(handled);
       // Lines that keep missing the layout (their keys in another order each time, keys of no
       // column, nested objects …) are read as a stream instead, which costs less than a layout
@@ -618,24 +657,35 @@ bool JsonReader::Impl::LayoutRow(std::string_view text, Block& block) {
   if (!expect('{')) return false;
   for (;;) {
     if (!expect('"')) return false;  // also `{}`: simdjson's
-    // A key left out moves the match further along the order; an unknown key ends the attempt.
+    // A key left out moves the match further along the order.
     size_t k = next;
     while (k < order_size &&
            (static_cast<size_t>(end - p) < order[k].key_bytes || !order[k].IsKeyAt(p)))
       ++k;
-    if (k == order_size) return false;
-    const PathNode::Expected& e = order[k];
-    next = k + 1;
-    if (e.flat_column < 0) return false;
-    p += e.key_bytes;
-    if (!expect(':')) return false;
-    if (static_cast<unsigned char>(*p) <= ' ') p = skip_spaces(p);
-    if (p >= end) return false;
-    const size_t c = static_cast<size_t>(e.flat_column);
-    if (stamps[c] == row) return false;  // given twice: simdjson's path reports it
-    stamps[c] = row;
-    ++set;
-    p = json_fast::LayoutValue(plan_of[c], p, end, columns[c], &high);
+    if (k < order_size) {
+      const PathNode::Expected& e = order[k];
+      next = k + 1;
+      if (e.flat_column < 0) return false;
+      p += e.key_bytes;
+      if (!expect(':')) return false;
+      if (static_cast<unsigned char>(*p) <= ' ') p = skip_spaces(p);
+      if (p >= end) return false;
+      const size_t c = static_cast<size_t>(e.flat_column);
+      if (stamps[c] == row) return false;  // given twice: simdjson's path reports it
+      stamps[c] = row;
+      ++set;
+      p = json_fast::LayoutValue(plan_of[c], p, end, columns[c], &high);
+    } else {
+      // A key of no column is stepped over with its value, as ProcessObject ignores it; a known
+      // key out of the learnt order is left to simdjson, which learns the new order.
+      const char* close = json_fast::StringEnd(p, end, &high);
+      if (close == nullptr || root.children.find(std::string_view(
+                                  p, static_cast<size_t>(close - p))) != root.children.end())
+        return false;
+      p = close + 1;
+      if (!expect(':')) return false;
+      p = json_fast::SkipValue(skip_spaces(p), end, &high);
+    }
     if (p == nullptr) return false;
     if (p < end && *p == ',') {
       ++p;

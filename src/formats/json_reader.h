@@ -27,6 +27,9 @@ struct JsonReaderOptions {
   std::map<std::string, std::string> rename;    // field path → column name
   std::string server_timezone = "UTC";          // for DateTime columns without their own zone
   std::map<std::string, std::string> metadata;  // column name → "$kafka.offset" …
+  // Lines and messages whose keys follow the learnt order are read straight from their bytes
+  // (see AppendLines); off, simdjson parses every one (tests compare the two).
+  bool layout_path = true;
 };
 
 class JsonReader {
@@ -63,10 +66,11 @@ class JsonReader {
   // Appends one row per non-blank line, in order, exactly as AppendRow would for each — but
   // faster, in one of two ways:
   // - the layout path: a line whose keys come in the order learnt from earlier lines (some may be
-  //   left out), written plainly (no escapes; whitespace allowed), with values of their
-  //   columns' usual shapes, is read straight from its bytes; any other line goes to AppendRow,
-  //   which learns its order. Taken when every column has such a usual shape (not Float*, Map,
-  //   Tuple …) and while lines keep matching;
+  //   left out; keys of no column are stepped over), written plainly (no escapes; whitespace
+  //   allowed), with values of their columns' usual shapes, is read straight from its bytes; any
+  //   other line goes to simdjson, which learns its order. Taken when every column has such a
+  //   usual shape (not Float*, Map, Tuple …) and while lines keep matching; AppendRow takes it
+  //   too;
   // - else simdjson finds the structure of many lines at once (one stage-1 pass per batch of
   //   lines, not per line). Every line is still checked to hold exactly one document; from the
   //   first line where that does not hold, or that fails to convert, lines go through AppendRow

@@ -123,7 +123,7 @@ struct State {
   std::unique_ptr<sluice::JsonReader> by_row, by_stream;  // for the AppendLines comparison
   // The same comparison on the layout schema; the readers keep their learnt field order from
   // input to input, as they do from chunk to chunk.
-  std::unique_ptr<sluice::JsonReader> layout_by_row, layout_by_stream;
+  std::unique_ptr<sluice::JsonReader> layout_by_row, layout_by_stream, layout_fast_row;
   sluice::SchemaPtr layout_schema;
 };
 
@@ -144,8 +144,9 @@ State& Get() {
     sluice::JsonReaderOptions options;
     options.rename["user.id"] = "uid";
     auto reader = sluice::JsonReader::Create(schema, options);
-    auto by_row = sluice::JsonReader::Create(schema, options);
     auto by_stream = sluice::JsonReader::Create(schema, options);
+    options.layout_path = false;  // the reference: simdjson only
+    auto by_row = sluice::JsonReader::Create(schema, options);
     SLUICE_CHECK(reader.ok() && by_row.ok() && by_stream.ok());
     auto* s = new State;
     s->reader = std::move(reader).value();
@@ -153,11 +154,14 @@ State& Get() {
     s->by_stream = std::move(by_stream).value();
     s->block = std::make_unique<Block>(schema);
     auto layout_schema = SchemaOf(kLayoutColumns);
-    auto layout_by_row = sluice::JsonReader::Create(layout_schema, {});
+    sluice::JsonReaderOptions simdjson_only;
+    simdjson_only.layout_path = false;
+    auto layout_by_row = sluice::JsonReader::Create(layout_schema, simdjson_only);
     auto layout_by_stream = sluice::JsonReader::Create(layout_schema, {});
     SLUICE_CHECK(layout_by_row.ok() && layout_by_stream.ok());
     s->layout_by_row = std::move(layout_by_row).value();
     s->layout_by_stream = std::move(layout_by_stream).value();
+    s->layout_fast_row = sluice::JsonReader::Create(layout_schema, {}).value();
     s->layout_schema = layout_schema;
     return s;
   }();
@@ -166,8 +170,10 @@ State& Get() {
 
 // AppendLines on the input's lines must give what AppendRow gives line by line: the same rows,
 // buffers and rejected lines.
+// `fast` (if given) reads the lines one by one too, with its layout path: the same again.
 void CompareLines(std::string_view line, const std::vector<char>& buf, sluice::JsonReader& one,
-                  sluice::JsonReader& many, const sluice::SchemaPtr& schema) {
+                  sluice::JsonReader& many, const sluice::SchemaPtr& schema,
+                  sluice::JsonReader* fast = nullptr) {
   std::vector<size_t> ends;
   const size_t size = line.size();
   for (size_t b = 0; b <= size;) {
@@ -178,8 +184,8 @@ void CompareLines(std::string_view line, const std::vector<char>& buf, sluice::J
   }
   const sluice::JsonReader::Lines lines{ends.data(), ends.size(),      0, sluice::PartitionId{0},
                                         0,           sluice::Offset{0}};
-  Block by_row(schema), by_stream(schema);
-  std::vector<size_t> failed_by_row, failed_by_stream;
+  Block by_row(schema), by_stream(schema), by_fast(schema);
+  std::vector<size_t> failed_by_row, failed_by_stream, failed_by_fast;
   size_t non_blank = 0, rows_by_stream = 0;
   for (size_t i = 0, b = 0; i < ends.size(); b = ends[i++] + 1) {
     std::string_view t = line.substr(b, ends[i] - b);
@@ -188,6 +194,12 @@ void CompareLines(std::string_view line, const std::vector<char>& buf, sluice::J
     ++non_blank;
     if (!one.AppendRow(t, buf.size() - b, lines.origin(i, b), by_row).ok())
       failed_by_row.push_back(i);
+    if (fast != nullptr && !fast->AppendRow(t, buf.size() - b, lines.origin(i, b), by_fast).ok())
+      failed_by_fast.push_back(i);
+  }
+  if (fast != nullptr) {
+    SLUICE_CHECK(failed_by_fast == failed_by_row);
+    SLUICE_CHECK(Contents(by_fast) == Contents(by_row));
   }
   sluice::Status ls = many.AppendLines(
       line, buf.size(), lines, by_stream,
@@ -230,7 +242,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
 
   // The input as lines, the way the runner hands them to AppendLines.
   CompareLines(line, buf, *st.by_row, *st.by_stream, st.block->schema_ptr());
-  CompareLines(line, buf, *st.layout_by_row, *st.layout_by_stream, st.layout_schema);
+  CompareLines(line, buf, *st.layout_by_row, *st.layout_by_stream, st.layout_schema,
+               st.layout_fast_row.get());
 
   // `sluice check` runs this on sample lines.
   (void)sluice::JsonReader::FieldPaths(line);
