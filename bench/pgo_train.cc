@@ -4,9 +4,10 @@
 // (-fprofile-use), so the hot paths it exercises are laid out and inlined for how they run. It
 // needs no server: it does what a pipeline's decode and send threads do per batch, on seed-002
 // ad-click rows of both shapes (W1 and the full one): finds line ends, decodes with AppendLines
-// and (for the fallback) AppendRow, including some malformed and mistyped lines, then encodes
-// Native and compresses it with LZ4 and gzip. The work is a fixed amount, so the profile (and
-// the build compiled from it) is the same from run to run.
+// (on its layout path, and through simdjson only) and (for the fallback) AppendRow, including
+// some malformed and mistyped lines, then encodes Native and compresses it with LZ4 and gzip.
+// The work is a fixed amount, so the profile (and the build compiled from it) is the same from
+// run to run.
 #include <algorithm>
 #include <cstdio>
 #include <string>
@@ -54,8 +55,14 @@ std::shared_ptr<std::string> WithBadLines(const std::string& in, std::vector<siz
 int Train() {
   auto schema = bench::AdClicksSchema();
   auto reader = JsonReader::Create(schema, {});
-  if (!reader.ok()) {
-    std::fprintf(stderr, "pgo_train: %s\n", reader.status().message().c_str());
+  // simdjson only: the path of lines the layout path leaves (types it does not read, keys in a
+  // new order every line), trained on the same lines.
+  JsonReaderOptions simdjson_only;
+  simdjson_only.layout_path = false;
+  auto stream_reader = JsonReader::Create(schema, simdjson_only);
+  if (!reader.ok() || !stream_reader.ok()) {
+    std::fprintf(stderr, "pgo_train: %s\n",
+                 (reader.ok() ? stream_reader.status() : reader.status()).message().c_str());
     return 1;
   }
   std::vector<size_t> columns(schema->columns.size());
@@ -76,6 +83,13 @@ int Train() {
     // Both drivers: the whole batch as one stream, and the last tenth line by line.
     // The damaged lines' errors are expected (they train the error paths); the rest must decode.
     (void)bench::DecodeAll(*reader.value(), text, starts, block);
+    Block streamed(schema);
+    (void)bench::DecodeAll(*stream_reader.value(), text, starts, streamed);
+    if (streamed.rows() != block.rows()) {
+      std::fprintf(stderr, "pgo_train: %zu rows on the layout path, %zu through simdjson\n",
+                   block.rows(), streamed.rows());
+      return 1;
+    }
     std::vector<size_t> tail(starts.end() - kRows / 10 - 1, starts.end());
     Block per_line(schema);
     for (size_t i = 0; i + 1 < tail.size(); ++i) {
