@@ -271,26 +271,26 @@ TEST(JsonReaderLines, LayoutPathGivesWhatSimdjsonGives) {
     variants.push_back(row(fields));
   }
   // Keys of no column, with values the layout path steps over or leaves to simdjson.
-  for (const std::string& v : {"[1,{\"a\":null,\"b\":[true,false]}]",
-                               "\"\\u0041\"",
-                               "tru",
-                               "01",
-                               "-",
-                               "1.e5",
-                               "1e+5",
-                               "-0.5E-3",
-                               "{\"a\" 1}",
-                               "[1,]",
-                               "[[[[[[[[[[1]]]]]]]]]]",
-                               "\"\xc3\xa9\"",
-                               "\"\xff\"",
-                               "\"\x02\"",
-                               "{}",
-                               "[ ]",
-                               "{ \"a\" : [ 1 , 2 ] }",
-                               "nulls",
-                               "\"x\"\"y\"",
-                               "1 2"}) {
+  for (const char* v : {"[1,{\"a\":null,\"b\":[true,false]}]",
+                        "\"\\u0041\"",
+                        "tru",
+                        "01",
+                        "-",
+                        "1.e5",
+                        "1e+5",
+                        "-0.5E-3",
+                        "{\"a\" 1}",
+                        "[1,]",
+                        "[[[[[[[[[[1]]]]]]]]]]",
+                        "\"\xc3\xa9\"",
+                        "\"\xff\"",
+                        "\"\x02\"",
+                        "{}",
+                        "[ ]",
+                        "{ \"a\" : [ 1 , 2 ] }",
+                        "nulls",
+                        "\"x\"\"y\"",
+                        "1 2"}) {
     auto fields = plain;
     fields.insert(fields.begin() + 2, {"zz", v});
     variants.push_back(row(fields));
