@@ -454,6 +454,13 @@ bool ConvertFast(const FastPlan& p, ond::value& v, Column& col, const TimeZones&
 // Each reader accepts only the plainest spelling of a value and returns nullptr for anything else,
 // which simdjson then parses; so both paths give the same values and the same errors.
 
+// The first byte in [q, end) that is neither a space nor a tab (the JSON whitespace a line can
+// hold besides a final '\r'), or end.
+[[gnu::always_inline]] inline const char* SkipSpaces(const char* q, const char* end) {
+  while (q < end && (*q == ' ' || *q == '\t')) ++q;
+  return q;
+}
+
 // The first byte in [p, end) that is not an ASCII digit, or end. Eight bytes a step: after the
 // xor a digit is 0..9, and adding 0x76 sets the high bit of any other byte (a carry out of a
 // non-digit byte can only reach the bytes after it, past the first). REQUIRES 8 readable bytes
@@ -554,7 +561,7 @@ bool ConvertFast(const FastPlan& p, ond::value& v, Column& col, const TimeZones&
       if (*at != '[') return nullptr;
       Column& elements = col.children[0];
       const char* q = at + 1;
-      while (q < end && *q == ' ') ++q;
+      q = SkipSpaces(q, end);
       if (q < end && *q != ']') {
         for (;;) {
           if (*q != '"') return nullptr;
@@ -562,11 +569,11 @@ bool ConvertFast(const FastPlan& p, ond::value& v, Column& col, const TimeZones&
           if (close == nullptr) return nullptr;
           elements.AppendStringPadded(std::string_view(q + 1, static_cast<size_t>(close - q - 1)));
           q = close + 1;
-          while (q < end && *q == ' ') ++q;
+          q = SkipSpaces(q, end);
           if (q >= end || *q == ']') break;
           if (*q != ',') return nullptr;
           ++q;
-          while (q < end && *q == ' ') ++q;
+          q = SkipSpaces(q, end);
         }
       }
       if (q >= end) return nullptr;
@@ -604,10 +611,6 @@ inline const char* NumberEnd(const char* p, const char* end) {
 // malformation — which simdjson then decides. Sets *high as StringEnd does. REQUIRES 16 readable
 // bytes past end.
 inline const char* SkipValue(const char* at, const char* end, bool* high, int depth = 0) {
-  auto spaces = [end](const char* q) {
-    while (q < end && (*q == ' ' || *q == '\t')) ++q;
-    return q;
-  };
   if (at >= end) return nullptr;
   switch (*at) {
     case '"': {
@@ -625,24 +628,24 @@ inline const char* SkipValue(const char* at, const char* end, bool* high, int de
       if (depth >= 8) return nullptr;
       const bool object = *at == '{';
       const char close = object ? '}' : ']';
-      const char* q = spaces(at + 1);
+      const char* q = SkipSpaces(at + 1, end);
       if (q < end && *q == close) return q + 1;
       for (;;) {
         if (object) {
           if (q >= end || *q != '"') return nullptr;
           q = StringEnd(q + 1, end, high);
           if (q == nullptr) return nullptr;
-          q = spaces(q + 1);
+          q = SkipSpaces(q + 1, end);
           if (q >= end || *q != ':') return nullptr;
-          q = spaces(q + 1);
+          q = SkipSpaces(q + 1, end);
         }
         q = SkipValue(q, end, high, depth + 1);
         if (q == nullptr) return nullptr;
-        q = spaces(q);
+        q = SkipSpaces(q, end);
         if (q >= end) return nullptr;
         if (*q == close) return q + 1;
         if (*q != ',') return nullptr;
-        q = spaces(q + 1);
+        q = SkipSpaces(q + 1, end);
       }
     }
     default:

@@ -163,8 +163,8 @@ struct JsonReader::Impl {
   simdjson::dom::parser validator;  // only for error messages
   TimeZones zones;
 
-  // Every column's values are read by json_fast::LayoutValue (and none is filled from metadata):
-  // AppendLines may then try LayoutRow on each line.
+  // Every column not filled from metadata is read by json_fast::LayoutValue: AppendLines and
+  // AppendRow may then try LayoutRow on each line (unless options.layout_path is off).
   bool layout = false;
   uint64_t layout_rows = 0;
   // AppendRow's pacing of layout attempts after misses: rows to skip, and the next skip.
@@ -180,9 +180,9 @@ struct JsonReader::Impl {
   // Converts `text` (a line, not blank) into the current row when it is an object whose keys
   // come in the learnt order (some may be left out, keys of no column are skipped) with values of
   // their columns' usual shapes, reading its bytes directly: no structural index, no On-Demand
-  // iteration. Like ProcessObject,
-  // stamps the columns it sets and adds them to `stamped`. False for anything else — then it may
-  // have appended part of the row (the caller rolls it back) and simdjson parses the line.
+  // iteration. Like ProcessObject, stamps the columns it sets and adds them to `stamped`. False for
+  // anything else — then it may have appended part of the row (the caller rolls it back) and
+  // simdjson parses the line.
   bool LayoutRow(std::string_view text, Block& block);
   // Ends the current row's columns: a column it set counts as present, the others get their
   // default (and are listed in *missing, if given, which is cleared first).
@@ -381,15 +381,19 @@ Status JsonReader::AppendLines(
     return static_cast<size_t>(text.data() - data.data());
   };
   // One by one from line i on: the exact per-line behaviour, messages included.
+  // Line i (its non-blank text) through simdjson alone, its error handed to on_error.
+  auto parse_line = [&](size_t i, std::string_view text) -> Status {
+    const size_t b = offset(text);
+    const RowOrigin origin = lines.origin(i, b);
+    Status st = m.ParseRow(text, capacity - b, origin, block, nullptr);
+    return st.ok() ? st : on_error(origin, text, st);
+  };
   auto per_line = [&](size_t i) -> Status {
     std::string_view text;
     for (; i < count; ++i) {
       if (!text_of(i, &text)) continue;
       ++attempted;
-      const size_t b = offset(text);
-      const RowOrigin origin = lines.origin(i, b);
-      Status st = m.ParseRow(text, capacity - b, origin, block, nullptr);
-      if (!st.ok()) RETURN_IF_ERROR(on_error(origin, text, st));
+      RETURN_IF_ERROR(parse_line(i, text));
     }
     return Status::Ok();
   };
@@ -463,10 +467,7 @@ Status JsonReader::AppendLines(
       }
       block.RollbackRow();
       // simdjson parses it (and learns its field order for the next lines).
-      const size_t b = offset(text);
-      const RowOrigin origin = lines.origin(first, b);
-      if (Status st = m.ParseRow(text, capacity - b, origin, block, nullptr); !st.ok())
-        if (Status handled = on_error(origin, text, st); !handled.ok()) return finish(handled);
+      if (Status st = parse_line(first, text); !st.ok()) return finish(st);
       // Lines that keep missing the layout (their keys in another order each time, keys of no
       // column, nested objects …) are read as a stream instead, which costs less than a layout
       // attempt plus a parse of its own per line.
@@ -633,10 +634,7 @@ bool JsonReader::Impl::LayoutRow(std::string_view text, Block& block) {
   // line's, so a byte is taken as the line's only below end.
   const char* p = text.data();
   const char* const end = p + text.size();
-  auto skip_spaces = [end](const char* q) {
-    while (q < end && (*q == ' ' || *q == '\t')) ++q;
-    return q;
-  };
+  auto skip_spaces = [end](const char* q) { return json_fast::SkipSpaces(q, end); };
   // Steps past byte c, and any whitespace before it (rare: the usual writers leave none).
   auto expect = [&](char c) {
     if (*p != c) {
