@@ -12,6 +12,7 @@
 #include <unordered_map>
 
 #include "formats/json_fast_path.h"
+#include "formats/json_reader_impl.h"
 #include "formats/native_writer.h"
 #include "formats/value_parse.h"
 
@@ -21,85 +22,9 @@ namespace ond = simdjson::ondemand;
 using json_fast::ConvertFast;
 using json_fast::FastPlan;
 using json_fast::PlanFor;
+using json_reader_internal::PathNode;
 
 namespace {
-
-struct StringHash {
-  using is_transparent = void;
-  size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
-};
-
-// A node of the field-path trie: a key may fill a column and/or lead to nested keys.
-struct PathNode {
-  // One position of the learnt field order: the key expected there and where it leads, kept
-  // together (a copy of the child's probe, column and whether it nests) so that a predicted
-  // field is matched and dispatched without visiting its node.
-  struct Expected {
-    json_fast::FirstBytes probe;
-    int column = -1;
-    bool nested = false;  // the node has children: its value may be an object to descend into
-    const PathNode* node = nullptr;
-    uint32_t key_bytes = 0;  // the key's and its closing quote's
-    int flat_column = -1;    // column, if the key cannot lead to nested keys (LayoutRow's test)
-
-    // PathNode::IsKeyAt without visiting the node when its key has a probe.
-    [[gnu::always_inline]] bool IsKeyAt(const char* raw) const {
-      return probe.need != 0 ? probe.At(raw) : node->IsKeyAt(raw);
-    }
-  };
-
-  int column = -1;
-  std::unordered_map<std::string, std::unique_ptr<PathNode>, StringHash, std::equal_to<>> children;
-  // The children again, in the order fields arrived last time: rows of one stream nearly always
-  // list their fields in the same order, so the next key is usually the predicted one.
-  mutable std::vector<Expected> order;
-  // This node's own key followed by the closing quote, for comparing a key in place in the input
-  // (probe unset: the key is too long or has characters that JSON would escape).
-  std::string key;
-  json_fast::FirstBytes probe;
-  // The key is written in JSON as it is (no character that needs escaping): only then can the
-  // input's bytes be compared with it.
-  bool plain = false;
-
-  void SetKey(std::string_view k) {
-    key = std::string(k);
-    plain = k.find_first_of("\\\"") == std::string_view::npos &&
-            std::all_of(k.begin(), k.end(),
-                        [](char c) { return static_cast<unsigned char>(c) >= 0x20; });
-    if (plain && k.size() + 1 <= sizeof probe.text) {
-      char quoted[sizeof probe.text];
-      std::memcpy(quoted, k.data(), k.size());
-      quoted[k.size()] = '"';
-      probe.Set(quoted, k.size() + 1);
-    }
-  }
-  // True if the key whose text starts at `raw` (just after its opening quote) is this node's key,
-  // written without escapes. REQUIRES 16 readable bytes at raw (the input's padding guarantees it).
-  bool IsKeyAt(const char* raw) const {
-    if (probe.need != 0) return probe.At(raw);
-    return plain && std::memcmp(raw, key.data(), key.size()) == 0 && raw[key.size()] == '"';
-  }
-  // The child for key `k` as its Expected entry (node nullptr: no such child); learns it as the
-  // field expected at position `next` of the order (which it passes).
-  Expected Find(std::string_view k, size_t& next) const {
-    auto it = children.find(k);
-    if (it == children.end()) return Expected{};
-    const PathNode* child = it->second.get();
-    Expected e;
-    e.probe = child->probe;
-    e.column = child->column;
-    e.nested = !child->children.empty();
-    e.node = child;
-    e.key_bytes = static_cast<uint32_t>(child->key.size() + 1);
-    e.flat_column = e.nested ? -1 : child->column;
-    if (next < order.size())
-      order[next] = e;
-    else if (order.size() < 4 * children.size() + 16)
-      order.push_back(e);
-    ++next;
-    return e;
-  }
-};
 
 // The key of a field without unescaping it (no copy) when it has no escapes, which is the norm.
 bool PlainKey(ond::field& field, std::string_view* key) {
@@ -140,75 +65,6 @@ bool AcceptsObject(const DataType& t) {
 }
 
 }  // namespace
-
-struct JsonReader::Impl {
-  SchemaPtr schema;
-  JsonReaderOptions options;
-  PathNode root;
-  std::vector<std::string> field_of_column;
-  std::vector<uint64_t> stamp;
-  size_t stamped = 0;  // columns the current row set (stamp == row_id); AppendLines' shortcut
-  // The columns the last row that did not set every column left out (AppendLines): rows of a
-  // stream that leave out an optional field nearly always leave out the same ones.
-  std::vector<size_t> missing;
-  std::vector<FastPlan> plans;  // per column
-  // Plans of the types inside a column's (a Nullable's inner type, array elements …), made on
-  // first use: Convert meets them for every nested value, and a plan is not free to make (an
-  // Enum's labels are copied into it).
-  std::unordered_map<const DataType*, FastPlan> nested_plans;
-  std::vector<std::pair<size_t, MetaRef>> meta_columns;  // filled from RecordMeta, not JSON
-  uint64_t row_id = 0;
-  ond::parser parser;
-  ond::parser stream_parser;        // AppendLines' (its capacity is the batch size, kept apart)
-  simdjson::dom::parser validator;  // only for error messages
-  TimeZones zones;
-
-  // Every column not filled from metadata is read by json_fast::LayoutValue: AppendLines and
-  // AppendRow may then try LayoutRow on each line (unless options.layout_path is off).
-  bool layout = false;
-  uint64_t layout_rows = 0;
-  // AppendRow's pacing of layout attempts after misses: rows to skip, and the next skip.
-  uint32_t layout_wait = 0, layout_backoff = 0;
-
-  // AppendRow through simdjson (its layout attempt aside).
-  Status ParseRow(std::string_view line, size_t capacity, RowOrigin origin, Block& block,
-                  const RecordMeta* meta);
-  // Fills the metadata columns of the current row from `meta` and stamps them.
-  Status MetaColumns(const RecordMeta* meta, Block& block);
-
-  Status ProcessObject(ond::object obj, const PathNode& node, Block& block);
-  // Converts `text` (a line, not blank) into the current row when it is an object whose keys
-  // come in the learnt order (some may be left out, keys of no column are skipped) with values of
-  // their columns' usual shapes, reading its bytes directly: no structural index, no On-Demand
-  // iteration. Like ProcessObject, stamps the columns it sets and adds them to `stamped`. False for
-  // anything else — then it may have appended part of the row (the caller rolls it back) and
-  // simdjson parses the line.
-  bool LayoutRow(std::string_view text, Block& block);
-  // Ends the current row's columns: a column it set counts as present, the others get their
-  // default (and are listed in *missing, if given, which is cleared first).
-  void CountOrDefault(Block& block, std::vector<size_t>* missing = nullptr) {
-    if (missing != nullptr) missing->clear();
-    auto& present = block.present();
-    for (size_t c = 0; c < stamp.size(); ++c) {
-      if (stamp[c] == row_id) {
-        ++present[c];
-      } else {
-        block.column(c).AppendDefault();
-        if (missing != nullptr) missing->push_back(c);
-      }
-    }
-  }
-  // Any value into any column type: the type's fast path if the value has its usual shape (for
-  // nested values too), else by the value's JSON type.
-  Status Convert(ond::value v, const DataType& t, Column& col);
-  Status ConvertNumber(ond::value v, const DataType& t, Column& col);
-
-  const FastPlan& NestedPlan(const DataType& storage) {
-    auto [it, added] = nested_plans.try_emplace(&storage);
-    if (added) it->second = PlanFor(storage, zones);
-    return it->second;
-  }
-};
 
 JsonReader::JsonReader(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 JsonReader::~JsonReader() = default;
@@ -627,79 +483,6 @@ Status JsonReader::Impl::ProcessObject(ond::object obj, const PathNode& node, Bl
   }
   stamped += set;
   return Status::Ok();
-}
-
-bool JsonReader::Impl::LayoutRow(std::string_view text, Block& block) {
-  // p never passes end; bytes at and just past end are readable (input padding) but not the
-  // line's, so a byte is taken as the line's only below end.
-  const char* p = text.data();
-  const char* const end = p + text.size();
-  auto skip_spaces = [end](const char* q) { return json_fast::SkipSpaces(q, end); };
-  // Steps past byte c, and any whitespace before it (rare: the usual writers leave none).
-  auto expect = [&](char c) {
-    if (*p != c) {
-      p = skip_spaces(p);
-      if (*p != c) return false;
-    }
-    return p++ < end;
-  };
-  uint64_t* const stamps = stamp.data();
-  const uint64_t row = row_id;
-  const FastPlan* const plan_of = plans.data();
-  Column* const columns = block.columns().data();
-  const PathNode::Expected* const order = root.order.data();
-  const size_t order_size = root.order.size();
-  size_t next = 0;    // the position in `order` of the field expected next
-  size_t set = 0;     // columns set
-  bool high = false;  // a byte >= 0x80 in a string: the line's UTF-8 is validated at the end
-  if (!expect('{')) return false;
-  for (;;) {
-    if (!expect('"')) return false;  // also `{}`: simdjson's
-    // A key left out moves the match further along the order.
-    size_t k = next;
-    while (k < order_size &&
-           (static_cast<size_t>(end - p) < order[k].key_bytes || !order[k].IsKeyAt(p)))
-      ++k;
-    if (k < order_size) {
-      const PathNode::Expected& e = order[k];
-      next = k + 1;
-      if (e.flat_column < 0) return false;
-      p += e.key_bytes;
-      if (!expect(':')) return false;
-      if (static_cast<unsigned char>(*p) <= ' ') p = skip_spaces(p);
-      if (p >= end) return false;
-      const size_t c = static_cast<size_t>(e.flat_column);
-      if (stamps[c] == row) return false;  // given twice: simdjson's path reports it
-      stamps[c] = row;
-      ++set;
-      p = json_fast::LayoutValue(plan_of[c], p, end, columns[c], &high);
-    } else {
-      // A key of no column is stepped over with its value, as ProcessObject ignores it; a known
-      // key out of the learnt order is left to simdjson, which learns the new order.
-      const char* close = json_fast::StringEnd(p, end, &high);
-      if (close == nullptr || root.children.find(std::string_view(
-                                  p, static_cast<size_t>(close - p))) != root.children.end())
-        return false;
-      p = close + 1;
-      if (!expect(':')) return false;
-      p = json_fast::SkipValue(skip_spaces(p), end, &high);
-    }
-    if (p == nullptr) return false;
-    if (p < end && *p == ',') {
-      ++p;
-      continue;
-    }
-    p = skip_spaces(p);
-    if (p >= end) return false;
-    if (*p == '}') break;
-    if (*p != ',') return false;
-    ++p;
-  }
-  if (skip_spaces(p + 1) != end) return false;  // trailing content
-  // simdjson rejects invalid UTF-8 anywhere in a document; strings are where it can be.
-  if (high && !simdjson::validate_utf8(text.data(), text.size())) return false;
-  stamped += set;
-  return true;
 }
 
 Status JsonReader::Impl::ConvertNumber(ond::value v, const DataType& t, Column& col) {

@@ -10,7 +10,8 @@
 // command:
 //   clang++ -std=c++20 -g -O1 -fsanitize=fuzzer,address,undefined -DSLUICE_FUZZ
 //     -DUSE_OS_TZDB=1 -DHAS_STRING_VIEW=1 -DONLY_C_LOCALE=1 -Isrc
-//     src/formats/json_reader_fuzz.cc src/formats/json_reader.cc src/formats/value_parse.cc
+//     src/formats/json_reader_fuzz.cc src/formats/json_reader.cc src/formats/json_layout.cc
+//     src/formats/value_parse.cc
 //     src/formats/metadata.cc src/formats/native_writer.cc src/core/block.cc src/core/column.cc
 //     src/core/types.cc src/core/status.cc src/core/checkpoint.cc -lsimdjson -lfmt -ldate-tz
 //     -o json_reader_fuzz
